@@ -1,0 +1,140 @@
+//! How the generated `Client` is built and authenticated: a builder with the spec's default base
+//! URL, a bearer token from a static string or an async provider, and a request hook that sends
+//! exactly the documented headers.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+
+use crate::Client;
+
+/// A failure to obtain a bearer token.
+pub type TokenError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Supplies bearer tokens, for example from a cache refreshed through the OAuth client-credentials
+/// flow. Called before every request.
+pub trait TokenProvider: Send + Sync {
+    /// The current access token, without the `Bearer ` prefix.
+    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, TokenError>> + Send + '_>>;
+}
+
+impl<F, Fut> TokenProvider for F
+where
+    F: Fn() -> Fut + Send + Sync,
+    Fut: Future<Output = Result<String, TokenError>> + Send + 'static,
+{
+    fn token(&self) -> Pin<Box<dyn Future<Output = Result<String, TokenError>> + Send + '_>> {
+        Box::pin(self())
+    }
+}
+
+/// Where the client's bearer token comes from.
+#[derive(Clone, Default)]
+enum TokenSource {
+    /// Requests carry no `Authorization` header.
+    #[default]
+    None,
+    /// The same token on every request.
+    Static(Arc<str>),
+    /// A fresh token from a provider on every request.
+    Provider(Arc<dyn TokenProvider>),
+}
+
+/// The state the generated `Client` carries: how it authenticates.
+#[derive(Clone, Default)]
+pub struct ClientState {
+    token: TokenSource,
+}
+
+impl std::fmt::Debug for ClientState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let token = match &self.token {
+            TokenSource::None => "none",
+            TokenSource::Static(_) => "static (redacted)",
+            TokenSource::Provider(_) => "provider",
+        };
+        f.debug_struct("ClientState").field("token", &token).finish()
+    }
+}
+
+impl ClientState {
+    async fn authorization(&self) -> Result<Option<HeaderValue>, String> {
+        let token = match &self.token {
+            TokenSource::None => return Ok(None),
+            TokenSource::Static(token) => token.to_string(),
+            TokenSource::Provider(provider) => provider
+                .token()
+                .await
+                .map_err(|err| format!("the token provider failed: {err}"))?,
+        };
+        let mut value = HeaderValue::try_from(format!("Bearer {token}"))
+            .map_err(|_| "the bearer token contains characters not allowed in a header".to_owned())?;
+        value.set_sensitive(true);
+        Ok(Some(value))
+    }
+}
+
+/// Builds a [`Client`]: `Client::builder().bearer_token(token).build()`.
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    state: ClientState,
+    http: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// The base URL requests go to; by default [`crate::DEFAULT_BASE_URL`].
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Sends `Authorization: Bearer {token}` with every request.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.state.token = TokenSource::Static(Arc::from(token.into()));
+        self
+    }
+
+    /// Asks `provider` for a token before every request.
+    pub fn token_provider(mut self, provider: impl TokenProvider + 'static) -> Self {
+        self.state.token = TokenSource::Provider(Arc::new(provider));
+        self
+    }
+
+    /// Uses a configured `reqwest::Client` (timeouts, proxies, TLS roots).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Client {
+        let base_url = self.base_url.unwrap_or_else(|| crate::DEFAULT_BASE_URL.to_owned());
+        let base_url = base_url.trim_end_matches('/');
+        let http = self.http.unwrap_or_default();
+        Client::new_with_client(base_url, http, self.state)
+    }
+}
+
+impl Client {
+    /// A builder for a client of the API at [`crate::DEFAULT_BASE_URL`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+}
+
+impl ClientHooks<ClientState> for Client {
+    async fn pre<E>(&self, request: &mut reqwest::Request, _info: &OperationInfo) -> Result<(), Error<E>> {
+        // The request carries exactly the documented headers: the base URL names the version, and
+        // every response the API documents is JSON or empty.
+        request.headers_mut().remove("api-version");
+        request.headers_mut().remove(ACCEPT);
+        if let Some(authorization) = self.inner().authorization().await.map_err(Error::Custom)? {
+            request.headers_mut().insert(AUTHORIZATION, authorization);
+        }
+        Ok(())
+    }
+}

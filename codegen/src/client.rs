@@ -1,0 +1,160 @@
+//! The client emitter. Progenitor writes the client; it is given a view of the model in which every
+//! body and error type is a named schema replaced by the shared type from `types`, so progenitor
+//! generates no types of its own. A panic inside progenitor becomes an [`Error::Client`].
+
+use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use proc_macro2::TokenStream;
+use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use quote::quote;
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result};
+use crate::model::{Api, Operation};
+
+/// Emits `src/client.rs`.
+pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
+    let view = progenitor_view(api);
+    let document: openapiv3::OpenAPI = serde_json::from_value(view).map_err(|err| Error::Client {
+        pointer: "#".to_owned(),
+        operation: String::new(),
+        message: format!("the client view of the model is not valid OpenAPI: {err}"),
+    })?;
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Positional)
+        .with_tag(TagStyle::Merged)
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote!(crate::runtime::ClientState));
+    for name in referenced_types(api) {
+        settings.with_replacement(&name, format!("crate::types::{name}"), std::iter::empty());
+    }
+    let mut generator = Generator::new(&settings);
+    let generated = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(&document)));
+    let first = api.operations.first();
+    let blame = |message: String| Error::Client {
+        pointer: first.map(|op| op.pointer.clone()).unwrap_or_else(|| "#/paths".to_owned()),
+        operation: first.map(|op| op.operation_id.clone()).unwrap_or_default(),
+        message,
+    };
+    let tokens = match generated {
+        Ok(Ok(tokens)) => tokens,
+        Ok(Err(err)) => return Err(blame(err.to_string())),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "it panicked".to_owned());
+            return Err(blame(format!("{message}; simplify the operation's responses")));
+        }
+    };
+    Ok(quote! {
+        //! The client, written by progenitor from the model's operations. Its types are the shared
+        //! ones in `crate::types`.
+        #![allow(clippy::all, unused_imports, dead_code, missing_docs)]
+
+        #tokens
+    })
+}
+
+/// The names of the types progenitor must take from `crate::types`.
+fn referenced_types(api: &Api) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for op in &api.operations {
+        names.extend(op.body.iter().map(|b| b.type_name.clone()));
+        names.extend(op.success.iter().filter_map(|s| s.body.clone()));
+        names.extend(op.error_type.iter().cloned());
+    }
+    names
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn json_content(name: &str) -> Value {
+    json!({ "application/json": { "schema": schema_ref(name) } })
+}
+
+/// The model as the plain OpenAPI progenitor understands: one operation per path, named after its
+/// client method.
+fn progenitor_view(api: &Api) -> Value {
+    let mut paths = Map::new();
+    for op in &api.operations {
+        for path in &op.paths {
+            let mut operation = operation_view(op);
+            operation["operationId"] = json!(path.client_method);
+            if path.deprecated {
+                operation["deprecated"] = json!(true);
+                let note = format!(
+                    "Deprecated path: use `{}` instead.\n\n",
+                    op.paths[0].template
+                );
+                let description = operation["description"].as_str().unwrap_or_default().to_owned();
+                operation["description"] = json!(format!("{note}{description}"));
+            }
+            let entry = paths
+                .entry(path.template.clone())
+                .or_insert_with(|| json!({}));
+            entry[op.method.as_str().to_ascii_lowercase()] = operation;
+        }
+    }
+    let schemas: Map<String, Value> = referenced_types(api)
+        .into_iter()
+        .map(|name| (name, json!({ "type": "object" })))
+        .collect();
+    json!({
+        "openapi": "3.0.3",
+        "info": { "title": api.title, "version": api.version, "description": api.description },
+        "paths": paths,
+        "components": { "schemas": schemas },
+    })
+}
+
+fn operation_view(op: &Operation) -> Value {
+    let parameters: Vec<Value> = op
+        .path_params
+        .iter()
+        .map(|p| {
+            json!({
+                "name": p.wire_name,
+                "in": "path",
+                "required": true,
+                "description": p.doc,
+                "schema": { "type": "string" },
+            })
+        })
+        .collect();
+    let mut responses = Map::new();
+    for success in &op.success {
+        let mut response = json!({ "description": success.doc });
+        if let Some(body) = &success.body {
+            response["content"] = json_content(body);
+        }
+        responses.insert(success.status.to_string(), response);
+    }
+    if let Some(error) = &op.error_type {
+        for status in &op.error_statuses {
+            responses.insert(
+                status.clone(),
+                json!({ "description": "An error, as an OData error body.", "content": json_content(error) }),
+            );
+        }
+    }
+    let mut operation = json!({
+        "parameters": parameters,
+        "responses": responses,
+        "summary": op.summary,
+        "description": op.description.clone().unwrap_or_default(),
+    });
+    if let Some(body) = &op.body {
+        operation["requestBody"] = json!({
+            "required": body.required,
+            "description": body.doc,
+            "content": json_content(&body.type_name),
+        });
+    }
+    operation
+}

@@ -1,0 +1,257 @@
+//! The intermediate model every emitter reads: named types, operations and notification deliveries,
+//! with Graph's OpenAPI idioms already normalized away. Maps are `BTreeMap`s and lists keep spec
+//! order, so what is emitted from the model is deterministic.
+
+use std::collections::BTreeMap;
+
+/// Everything the generator knows about one API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.description`, if any.
+    pub description: Option<String>,
+    /// `info.version`.
+    pub version: String,
+    /// The first server URL, used as the client's default base URL.
+    pub default_base_url: String,
+    /// Named types by Rust name.
+    pub types: BTreeMap<String, TypeDef>,
+    /// Operations, in spec order.
+    pub operations: Vec<Operation>,
+    /// The ways notifications reach a receiver, in spec order.
+    pub notifications: Vec<Notification>,
+}
+
+/// A named type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypeDef {
+    /// The Rust name, unique in the crate.
+    pub name: String,
+    /// The name of the schema in the spec, such as `microsoft.graph.call`.
+    pub spec_name: String,
+    /// Where the schema is, as a JSON pointer.
+    pub pointer: String,
+    /// Documentation taken from the spec.
+    pub doc: String,
+    /// Struct or enum.
+    pub kind: TypeKind,
+}
+
+/// The shape of a named type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TypeKind {
+    /// An object. Every struct is open: properties the spec does not name are kept.
+    Struct(StructDef),
+    /// A string enum. Every enum is open: members the spec does not name are kept.
+    Enum(EnumDef),
+}
+
+/// An object type, with inherited (`allOf`) properties merged in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StructDef {
+    /// Properties, base type's first, then in spec order.
+    pub fields: Vec<Field>,
+    /// The `@odata.type` value that names this type on the wire, such as `#microsoft.graph.call`.
+    pub odata_type: Option<String>,
+    /// The Rust names of the types this one is derived from, nearest first.
+    pub bases: Vec<String>,
+}
+
+/// One property of an object type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// The JSON name.
+    pub wire_name: String,
+    /// The Rust name, unique within the struct.
+    pub name: String,
+    /// Documentation from the spec.
+    pub doc: Option<String>,
+    /// The value type.
+    pub ty: FieldType,
+    /// Whether the value must be present (non-required fields are `Option`s).
+    pub required: bool,
+}
+
+/// The type of a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FieldType {
+    /// A string.
+    String,
+    /// A boolean.
+    Bool,
+    /// A 32-bit integer.
+    I32,
+    /// A 64-bit integer.
+    I64,
+    /// A floating-point number.
+    F64,
+    /// Any JSON value.
+    Json,
+    /// A named type, by Rust name.
+    Named(String),
+    /// An array.
+    Array(Box<FieldType>),
+    /// An object with arbitrary keys.
+    Map(Box<FieldType>),
+}
+
+/// A string enum.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumDef {
+    /// Members in spec order.
+    pub members: Vec<EnumMember>,
+    /// The Rust name of the variant that holds members this version does not know.
+    pub unknown_variant: String,
+    /// Whether the enum ends with Graph's `unknownFutureValue` sentinel (new members appear after it).
+    pub evolvable: bool,
+}
+
+/// One enum member.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumMember {
+    /// The canonical wire value.
+    pub wire_name: String,
+    /// The Rust variant name.
+    pub name: String,
+}
+
+/// HTTP methods the generator supports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HttpMethod {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PUT`.
+    Put,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
+}
+
+impl HttpMethod {
+    /// The method as written in HTTP.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+/// One operation: a method that may be reachable at several paths.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operation {
+    /// The primary `operationId`.
+    pub operation_id: String,
+    /// The Rust method name.
+    pub name: String,
+    /// Where the primary operation is in the spec.
+    pub pointer: String,
+    /// The HTTP method.
+    pub method: HttpMethod,
+    /// The paths that reach this operation; the first is the primary one.
+    pub paths: Vec<OperationPath>,
+    /// Path parameters, in path order.
+    pub path_params: Vec<PathParam>,
+    /// The JSON request body, if any.
+    pub body: Option<RequestBody>,
+    /// The success responses.
+    pub success: Vec<SuccessResponse>,
+    /// The error body type, shared by every error response.
+    pub error_type: Option<String>,
+    /// The status classes or codes that carry `error_type`, such as `4XX`.
+    pub error_statuses: Vec<String>,
+    /// `summary` from the spec.
+    pub summary: Option<String>,
+    /// `description` from the spec.
+    pub description: Option<String>,
+    /// Whether the operation requires a bearer token.
+    pub bearer_auth: bool,
+}
+
+/// A path at which an operation is served.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperationPath {
+    /// The path template, such as `/communications/calls/{call-id}/reject`.
+    pub template: String,
+    /// The `operationId` of the operation at this path.
+    pub operation_id: String,
+    /// The Rust name of the client method for this path.
+    pub client_method: String,
+    /// Whether the spec marks this path's operation deprecated.
+    pub deprecated: bool,
+    /// Where the operation at this path is in the spec.
+    pub pointer: String,
+}
+
+/// A path parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathParam {
+    /// The name in the path template.
+    pub wire_name: String,
+    /// The Rust name.
+    pub name: String,
+    /// Documentation from the spec.
+    pub doc: Option<String>,
+}
+
+/// A JSON request body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestBody {
+    /// The Rust name of the body type.
+    pub type_name: String,
+    /// Whether the body is required.
+    pub required: bool,
+    /// Documentation from the spec.
+    pub doc: Option<String>,
+}
+
+/// A documented success response.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SuccessResponse {
+    /// The status code.
+    pub status: u16,
+    /// The body type, if the response has a JSON body.
+    pub body: Option<String>,
+    /// Documentation from the spec.
+    pub doc: String,
+}
+
+/// How a receiver gets notifications posted to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notification {
+    /// The Rust name of this delivery route.
+    pub name: String,
+    /// The `operationId` of the delivery.
+    pub operation_id: String,
+    /// Where the delivery is described in the spec.
+    pub pointer: String,
+    /// Where the notifications are posted.
+    pub target: NotificationTarget,
+    /// The Rust name of the body type.
+    pub body_type: String,
+    /// The success status the receiver answers with.
+    pub success_status: u16,
+    /// Documentation from the spec.
+    pub doc: String,
+}
+
+/// Where a notification is posted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotificationTarget {
+    /// A URL configured outside the API, such as the bot's calling webhook (an `x-webhooks` entry).
+    Webhook,
+    /// A URL taken from an operation's request (an OpenAPI callback), such as `{$request.body#/callbackUri}`.
+    Callback {
+        /// The operation whose request names the URL.
+        operation_id: String,
+        /// The runtime expression naming the URL.
+        expression: String,
+    },
+}

@@ -1,0 +1,211 @@
+//! The types emitter: one open struct per object type (unknown properties are kept in
+//! `additional_properties`) and one open enum per string enum (members parse case-insensitively;
+//! unknown members are kept). Client and server stubs share these types.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::model::{Api, EnumDef, Field, FieldType, StructDef, TypeDef, TypeKind};
+
+/// Emits `src/types.rs`.
+pub(crate) fn emit(api: &Api) -> TokenStream {
+    let items = api.types.values().map(|def| match &def.kind {
+        TypeKind::Struct(s) => emit_struct(api, def, s),
+        TypeKind::Enum(e) => emit_enum(def, e),
+    });
+    quote! {
+        //! The types of the API, shared by the client and the server stubs.
+        //!
+        //! Structs are open: properties the spec does not name are kept in `additional_properties`
+        //! and written back out. Enums are open: members are matched without regard to case, and a
+        //! member this version does not know is kept in the last variant and written back unchanged.
+        #![allow(clippy::large_enum_variant)]
+
+        #(#items)*
+    }
+}
+
+/// The Rust type of a value.
+pub(crate) fn rust_type(ty: &FieldType) -> TokenStream {
+    match ty {
+        FieldType::String => quote!(::std::string::String),
+        FieldType::Bool => quote!(bool),
+        FieldType::I32 => quote!(i32),
+        FieldType::I64 => quote!(i64),
+        FieldType::F64 => quote!(f64),
+        FieldType::Json => quote!(::serde_json::Value),
+        FieldType::Named(name) => {
+            let ident = format_ident!("{}", name);
+            quote!(#ident)
+        }
+        FieldType::Array(item) => {
+            let item = rust_type(item);
+            quote!(::std::vec::Vec<#item>)
+        }
+        FieldType::Map(value) => {
+            let value = rust_type(value);
+            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
+        }
+    }
+}
+
+/// Whether `Default` can be derived for a value of this type.
+fn has_default(api: &Api, ty: &FieldType) -> bool {
+    match ty {
+        FieldType::Named(name) => match api.types.get(name).map(|def| &def.kind) {
+            Some(TypeKind::Struct(def)) => def.fields.iter().all(|f| !f.required || has_default(api, &f.ty)),
+            _ => false,
+        },
+        _ => true,
+    }
+}
+
+fn doc_attr(text: &str) -> TokenStream {
+    let lines = text.lines().map(|line| {
+        let line = format!(" {}", line.trim_end());
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
+    let name = format_ident!("{}", def.name);
+    let mut doc = def.doc.clone();
+    if !def.spec_name.is_empty() {
+        doc.push_str(&format!("\n\nSchema `{}`.", def.spec_name));
+    }
+    if let Some(odata_type) = &s.odata_type {
+        doc.push_str(&format!(" On the wire, `@odata.type` is `{odata_type}`."));
+    }
+    if !s.bases.is_empty() {
+        let bases: Vec<String> = s.bases.iter().map(|b| format!("[`{b}`]")).collect();
+        doc.push_str(&format!(" Derived from {}, whose properties it repeats.", bases.join(", ")));
+    }
+    let doc = doc_attr(&doc);
+    let fields = s.fields.iter().map(emit_field);
+    let default = s
+        .fields
+        .iter()
+        .all(|f| !f.required || has_default(api, &f.ty))
+        .then(|| quote!(Default,));
+    quote! {
+        #doc
+        #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #name {
+            #(#fields)*
+            /// Properties the spec does not name, kept as they came so that nothing is lost.
+            #[serde(flatten)]
+            pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+    }
+}
+
+fn emit_field(field: &Field) -> TokenStream {
+    let name = format_ident!("{}", field.name);
+    let wire = &field.wire_name;
+    let doc = doc_attr(
+        field
+            .doc
+            .as_deref()
+            .unwrap_or(&format!("The `{wire}` property.")),
+    );
+    let ty = rust_type(&field.ty);
+    if field.required {
+        quote! {
+            #doc
+            #[serde(rename = #wire)]
+            pub #name: #ty,
+        }
+    } else {
+        quote! {
+            #doc
+            #[serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none")]
+            pub #name: ::std::option::Option<#ty>,
+        }
+    }
+}
+
+fn emit_enum(def: &TypeDef, e: &EnumDef) -> TokenStream {
+    let name = format_ident!("{}", def.name);
+    let unknown = format_ident!("{}", e.unknown_variant);
+    let mut doc = def.doc.clone();
+    if !def.spec_name.is_empty() {
+        doc.push_str(&format!("\n\nSchema `{}`.", def.spec_name));
+    }
+    doc.push_str(
+        " Members are matched without regard to case and written in their canonical spelling; \
+         a member this version does not know is kept as it came.",
+    );
+    if e.evolvable {
+        doc.push_str(" Graph adds members after `unknownFutureValue` over time.");
+    }
+    let doc = doc_attr(&doc);
+    let variants = e.members.iter().map(|m| {
+        let variant = format_ident!("{}", m.name);
+        let doc = format!(" `{}`.", m.wire_name);
+        quote!(#[doc = #doc] #variant,)
+    });
+    let from_wire = e.members.iter().map(|m| {
+        let variant = format_ident!("{}", m.name);
+        let wire = &m.wire_name;
+        quote!(if value.eq_ignore_ascii_case(#wire) { return ::std::option::Option::Some(Self::#variant); })
+    });
+    let as_wire = e.members.iter().map(|m| {
+        let variant = format_ident!("{}", m.name);
+        let wire = &m.wire_name;
+        quote!(Self::#variant => #wire,)
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#variants)*
+            /// A member this version does not know, exactly as it came.
+            #unknown(::std::string::String),
+        }
+
+        impl crate::runtime::OpenEnum for #name {
+            fn known(value: &str) -> ::std::option::Option<Self> {
+                #(#from_wire)*
+                ::std::option::Option::None
+            }
+
+            fn unknown(value: ::std::string::String) -> Self {
+                Self::#unknown(value)
+            }
+
+            fn as_wire(&self) -> &str {
+                match self {
+                    #(#as_wire)*
+                    Self::#unknown(value) => value,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(crate::runtime::OpenEnum::as_wire(self))
+            }
+        }
+
+        impl ::std::str::FromStr for #name {
+            type Err = ::std::convert::Infallible;
+
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok(crate::runtime::OpenEnum::from_wire(value))
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(crate::runtime::OpenEnum::as_wire(self))
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                crate::runtime::deserialize_open_enum(deserializer)
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! `cargo xtask codegen`: reads the spec, asks the `codegen` library for the crate, formats it, and
+//! writes only what changed. Nothing is written until everything has been generated and formatted,
+//! and each file is replaced atomically.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, bail};
+use codegen::{FileContents, GENERATED_HEADER, GeneratedFile, Settings};
+
+/// Whether to write or only compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Write the files that changed.
+    Write,
+    /// Write nothing; fail if any file would change.
+    Check,
+}
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub(crate) enum Target {
+    /// `spec/graph-calls.yaml` into `generated/`.
+    Workspace,
+    /// Any spec into a standalone crate.
+    Custom {
+        spec: PathBuf,
+        out: PathBuf,
+        crate_name: Option<String>,
+    },
+}
+
+/// The repository root.
+pub(crate) fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the repository root")
+        .to_path_buf()
+}
+
+pub(crate) fn run(target: &Target, mode: Mode) -> anyhow::Result<()> {
+    let root = project_root();
+    let (spec, out, settings) = match target {
+        Target::Workspace => (
+            root.join("spec/graph-calls.yaml"),
+            root.join("generated"),
+            Settings::new(),
+        ),
+        Target::Custom {
+            spec,
+            out,
+            crate_name,
+        } => {
+            let mut settings = Settings::new();
+            settings.with_standalone(true);
+            if let Some(name) = crate_name {
+                settings.with_crate_name(name.clone());
+            }
+            (spec.clone(), out.clone(), settings)
+        }
+    };
+    let text = std::fs::read_to_string(&spec)
+        .with_context(|| format!("cannot read the spec {}", spec.display()))?;
+    let generated = codegen::generate(&text, &settings)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", spec.display()))?;
+    let mut files = Vec::new();
+    for file in &generated.files {
+        files.push((out.join(&file.path), render(file)?));
+    }
+    sync(&out, &files, mode)
+}
+
+/// The final text of a generated file: header, then contents formatted as `cargo fmt` would.
+fn render(file: &GeneratedFile) -> anyhow::Result<String> {
+    match &file.contents {
+        FileContents::Toml(text) => Ok(format!("# {GENERATED_HEADER}\n\n{text}")),
+        FileContents::Rust(tokens) => {
+            let syntax = syn::parse2::<syn::File>(tokens.clone())
+                .with_context(|| format!("the generator produced invalid Rust for {}", file.path))?;
+            let pretty = prettyplease::unparse(&syntax);
+            rustfmt(&format!("// {GENERATED_HEADER}\n\n{pretty}"))
+        }
+        FileContents::RustVerbatim { source, text } => {
+            let header = GENERATED_HEADER.replace(
+                "Do not edit by hand.",
+                &format!("Copied from `{source}`; edit that file, not this one."),
+            );
+            rustfmt(&format!("// {header}\n\n{text}"))
+        }
+    }
+}
+
+/// Formats Rust source with the toolchain's rustfmt, as `cargo fmt` does.
+fn rustfmt(source: &str) -> anyhow::Result<String> {
+    let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned()))
+        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run rustfmt; install it with `rustup component add rustfmt`")?;
+    let mut stdin = child.stdin.take().context("rustfmt has no stdin")?;
+    let input = source.to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().context("rustfmt did not finish")?;
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("writing to rustfmt panicked"))?
+        .context("cannot write to rustfmt")?;
+    if !output.status.success() {
+        bail!(
+            "rustfmt failed on generated code: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    String::from_utf8(output.stdout).context("rustfmt wrote invalid UTF-8")
+}
+
+/// Brings `out` in line with `files`: in `Write` mode replaces changed files and removes stale
+/// generated Rust files under `out/src`; in `Check` mode fails with a diff if anything differs.
+fn sync(out: &Path, files: &[(PathBuf, String)], mode: Mode) -> anyhow::Result<()> {
+    let wanted: BTreeSet<&Path> = files.iter().map(|(path, _)| path.as_path()).collect();
+    let stale: Vec<PathBuf> = rust_files(&out.join("src"))
+        .into_iter()
+        .filter(|path| !wanted.contains(path.as_path()))
+        .collect();
+    let mut changed = Vec::new();
+    for (path, text) in files {
+        let current = std::fs::read_to_string(path).ok();
+        if current.as_deref().map(normalize_newlines) != Some(normalize_newlines(text)) {
+            changed.push((path, current, text));
+        }
+    }
+    match mode {
+        Mode::Check => {
+            if changed.is_empty() && stale.is_empty() {
+                return Ok(());
+            }
+            let mut report = String::new();
+            for (path, current, text) in &changed {
+                let current = current.as_deref().unwrap_or("");
+                let diff = similar::TextDiff::from_lines(current, text.as_str());
+                let name = path.display().to_string();
+                let unified = diff.unified_diff().context_radius(2).header(&name, &name).to_string();
+                let lines: Vec<&str> = unified.lines().collect();
+                report.push_str(&lines[..lines.len().min(80)].join("\n"));
+                if lines.len() > 80 {
+                    report.push_str(&format!("\n… {} more diff lines", lines.len() - 80));
+                }
+                report.push('\n');
+            }
+            for path in &stale {
+                report.push_str(&format!("{} is no longer generated\n", path.display()));
+            }
+            bail!(
+                "{report}\n{} file(s) under {} are not up to date; run `cargo xtask codegen` and commit the result",
+                changed.len() + stale.len(),
+                out.display()
+            );
+        }
+        Mode::Write => {
+            for (path, _, text) in &changed {
+                write_atomically(path, text)?;
+                eprintln!("{} was not up to date, updating", path.display());
+            }
+            for path in &stale {
+                std::fs::remove_file(path)
+                    .with_context(|| format!("cannot remove {}", path.display()))?;
+                eprintln!("{} is no longer generated, removed", path.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn normalize_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+}
+
+/// Writes to a temporary file beside `path`, then renames it over `path`.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path.parent().context("a generated file has no parent directory")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = path.file_name().context("a generated file has no name")?;
+    let temporary = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+    std::fs::write(&temporary, text)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("cannot replace {}", path.display()))
+}
+
+/// Every `.rs` file below `dir`, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A plain `cargo test` fails when `generated/` is stale, as `cargo xtask codegen --check` does.
+    #[test]
+    fn generated_crate_is_fresh() {
+        if let Err(err) = run(&Target::Workspace, Mode::Check) {
+            panic!("{err:#}");
+        }
+    }
+}

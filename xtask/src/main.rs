@@ -1,0 +1,61 @@
+//! Project automation: `cargo xtask codegen [--check] [--spec FILE --out DIR]`.
+
+mod codegen;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Project automation for the Microsoft Graph calls workspace.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask")]
+struct Flags {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Regenerate `generated/` from `spec/graph-calls.yaml`, or a crate at DIR from another spec.
+    Codegen {
+        /// Write nothing; fail with a diff if the output is not up to date.
+        #[arg(long)]
+        check: bool,
+        /// The OpenAPI document to read (YAML or JSON).
+        #[arg(long, value_name = "FILE", requires = "out")]
+        spec: Option<PathBuf>,
+        /// The directory of the crate to write; it builds on its own.
+        #[arg(long, value_name = "DIR", requires = "spec")]
+        out: Option<PathBuf>,
+        /// The package name of the crate written with `--out`.
+        #[arg(long, value_name = "NAME", requires = "out")]
+        crate_name: Option<String>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let flags = Flags::parse();
+    match flags.command {
+        Command::Codegen {
+            check,
+            spec,
+            out,
+            crate_name,
+        } => {
+            let mode = if check {
+                codegen::Mode::Check
+            } else {
+                codegen::Mode::Write
+            };
+            let target = match (spec, out) {
+                (Some(spec), Some(out)) => codegen::Target::Custom {
+                    spec,
+                    out,
+                    crate_name,
+                },
+                _ => codegen::Target::Workspace,
+            };
+            codegen::run(&target, mode)
+        }
+    }
+}
