@@ -7,6 +7,7 @@ use crate::{FileContents, GeneratedFile};
 const RUNTIME: &[(&str, &str, &str)] = &[
     ("src/runtime/mod.rs", "codegen/runtime/mod.rs", include_str!("../runtime/mod.rs")),
     ("src/runtime/client.rs", "codegen/runtime/client.rs", include_str!("../runtime/client.rs")),
+    ("src/runtime/key.rs", "codegen/runtime/key.rs", include_str!("../runtime/key.rs")),
     ("src/runtime/open_enum.rs", "codegen/runtime/open_enum.rs", include_str!("../runtime/open_enum.rs")),
 ];
 

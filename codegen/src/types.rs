@@ -19,7 +19,8 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         //! Structs are open: properties the spec does not name are kept in `additional_properties`
         //! and written back out. Enums are open: members are matched without regard to case, and a
         //! member this version does not know is kept in the last variant and written back unchanged.
-        #![allow(clippy::large_enum_variant)]
+        // Generated matches stay uniform across types, even where one arm would read better as `matches!`.
+        #![allow(clippy::match_like_matches_macro)]
 
         #(#items)*
     }
@@ -83,6 +84,7 @@ fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
     }
     let doc = doc_attr(&doc);
     let fields = s.fields.iter().map(emit_field);
+    let serde_impls = emit_struct_serde(def, s);
     let default = s
         .fields
         .iter()
@@ -90,12 +92,131 @@ fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
         .then(|| quote!(Default,));
     quote! {
         #doc
-        #[derive(Clone, Debug, #default PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Clone, Debug, #default PartialEq)]
         pub struct #name {
             #(#fields)*
-            /// Properties the spec does not name, kept as they came so that nothing is lost.
-            #[serde(flatten)]
+            /// Properties the spec does not name, and properties that came as `null`, kept as they came
+            /// so that nothing is lost.
             pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+
+        #serde_impls
+    }
+}
+
+/// `Serialize` and `Deserialize` for an open struct. Unknown properties go to
+/// `additional_properties`; a known optional property that came as `null` reads as `None` and is
+/// kept there as `null`, so it is written back unless the field has since been set.
+fn emit_struct_serde(def: &TypeDef, s: &StructDef) -> TokenStream {
+    let name = format_ident!("{}", def.name);
+    let expecting = if def.spec_name.is_empty() {
+        format!("a `{}` object", def.name)
+    } else {
+        format!("a `{}` object", def.spec_name)
+    };
+    let serialize_fields = s.fields.iter().map(|f| {
+        let field = format_ident!("{}", f.name);
+        let wire = &f.wire_name;
+        if f.required {
+            quote!(map.serialize_entry(#wire, &self.#field)?;)
+        } else {
+            quote!(if let ::std::option::Option::Some(value) = &self.#field { map.serialize_entry(#wire, value)?; })
+        }
+    });
+    let shadowed = s.fields.iter().map(|f| {
+        let field = format_ident!("{}", f.name);
+        let wire = &f.wire_name;
+        if f.required {
+            quote!(#wire => true,)
+        } else {
+            quote!(#wire => self.#field.is_some(),)
+        }
+    });
+    let local = |f: &Field| format_ident!("field_{}", f.name.trim_end_matches('_'));
+    let locals = s.fields.iter().map(|f| {
+        let field = local(f);
+        let ty = rust_type(&f.ty);
+        quote!(let mut #field: ::std::option::Option<#ty> = ::std::option::Option::None;)
+    });
+    let arms = s.fields.iter().map(|f| {
+        let field = local(f);
+        let ty = rust_type(&f.ty);
+        let wire = &f.wire_name;
+        if f.required {
+            quote!(#wire => #field = ::std::option::Option::Some(map.next_value::<#ty>()?),)
+        } else {
+            quote! {
+                #wire => match map.next_value::<::std::option::Option<#ty>>()? {
+                    ::std::option::Option::Some(value) => #field = ::std::option::Option::Some(value),
+                    ::std::option::Option::None => {
+                        #field = ::std::option::Option::None;
+                        additional_properties.insert(key.into_owned(), ::serde_json::Value::Null);
+                    }
+                },
+            }
+        }
+    });
+    let build = s.fields.iter().map(|f| {
+        let field = format_ident!("{}", f.name);
+        let value = local(f);
+        let wire = &f.wire_name;
+        if f.required {
+            quote!(#field: #value.ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(#wire))?,)
+        } else {
+            quote!(#field: #value,)
+        }
+    });
+    quote! {
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                #(#serialize_fields)*
+                for (key, value) in &self.additional_properties {
+                    let shadowed = match key.as_str() {
+                        #(#shadowed)*
+                        _ => false,
+                    };
+                    if !shadowed {
+                        map.serialize_entry(key, value)?;
+                    }
+                }
+                map.end()
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct Visitor;
+
+                impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                    type Value = #name;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<#name, A::Error> {
+                        #(#locals)*
+                        let mut additional_properties = ::serde_json::Map::new();
+                        while let ::std::option::Option::Some(key) = map.next_key::<crate::runtime::Key<'de>>()? {
+                            match key.as_str() {
+                                #(#arms)*
+                                _ => {
+                                    let value = map.next_value::<::serde_json::Value>()?;
+                                    additional_properties.insert(key.into_owned(), value);
+                                }
+                            }
+                        }
+                        ::std::result::Result::Ok(#name {
+                            #(#build)*
+                            additional_properties,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(Visitor)
+            }
         }
     }
 }
@@ -103,23 +224,20 @@ fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
 fn emit_field(field: &Field) -> TokenStream {
     let name = format_ident!("{}", field.name);
     let wire = &field.wire_name;
-    let doc = doc_attr(
-        field
-            .doc
-            .as_deref()
-            .unwrap_or(&format!("The `{wire}` property.")),
-    );
+    let doc = match &field.doc {
+        Some(doc) => format!("{doc}\n\nWire name: `{wire}`."),
+        None => format!("The `{wire}` property.\n\nWire name: `{wire}`."),
+    };
+    let doc = doc_attr(&doc);
     let ty = rust_type(&field.ty);
     if field.required {
         quote! {
             #doc
-            #[serde(rename = #wire)]
             pub #name: #ty,
         }
     } else {
         quote! {
             #doc
-            #[serde(rename = #wire, default, skip_serializing_if = "::std::option::Option::is_none")]
             pub #name: ::std::option::Option<#ty>,
         }
     }

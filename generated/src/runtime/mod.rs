@@ -5,7 +5,9 @@
 //! `crate::runtime`.
 
 mod client;
+mod key;
 mod open_enum;
 
 pub use client::{ClientBuilder, ClientState, TokenError, TokenProvider};
+pub use key::Key;
 pub use open_enum::{OpenEnum, deserialize_open_enum};

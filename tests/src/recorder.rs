@@ -1,0 +1,88 @@
+//! A test server on 127.0.0.1 that records every request it receives and answers with a response
+//! the test chooses.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::IntoResponse;
+
+/// A request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    /// The method.
+    pub method: Method,
+    /// The path and query.
+    pub uri: Uri,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+/// The response the server gives to every request.
+#[derive(Clone, Debug)]
+pub struct Reply {
+    /// The status.
+    pub status: StatusCode,
+    /// The `Content-Type`, if any.
+    pub content_type: Option<&'static str>,
+    /// The body.
+    pub body: &'static str,
+}
+
+impl Reply {
+    /// An empty response with `status`.
+    pub fn empty(status: u16) -> Self {
+        Self { status: StatusCode::from_u16(status).expect("valid status"), content_type: None, body: "" }
+    }
+
+    /// A JSON response.
+    pub fn json(status: u16, body: &'static str) -> Self {
+        Self { status: StatusCode::from_u16(status).expect("valid status"), content_type: Some("application/json"), body }
+    }
+
+    /// A plain-text response.
+    pub fn text(status: u16, body: &'static str) -> Self {
+        Self { status: StatusCode::from_u16(status).expect("valid status"), content_type: Some("text/plain"), body }
+    }
+}
+
+/// A running recording server.
+pub struct Recorder {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
+}
+
+impl Recorder {
+    /// Starts a server on an ephemeral port of 127.0.0.1 that answers every request with `reply`.
+    pub async fn start(reply: Reply) -> Self {
+        let requests: Arc<Mutex<Vec<RecordedRequest>>> = Arc::default();
+        let seen = requests.clone();
+        let handler = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let seen = seen.clone();
+            let reply = reply.clone();
+            async move {
+                seen.lock().expect("recorder lock").push(RecordedRequest { method, uri, headers, body });
+                let mut response = (reply.status, reply.body).into_response();
+                if let Some(content_type) = reply.content_type {
+                    response.headers_mut().insert(axum::http::header::CONTENT_TYPE, content_type.parse().expect("valid header"));
+                }
+                response
+            }
+        };
+        let app = axum::Router::new().fallback(handler);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let address = listener.local_addr().expect("local address");
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        Self { base_url: format!("http://{address}"), requests }
+    }
+
+    /// The requests received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.requests.lock().expect("recorder lock").clone()
+    }
+}
