@@ -16,11 +16,12 @@ use crate::model::{Api, Operation};
 /// Emits `src/client.rs`.
 pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
     let view = progenitor_view(api);
-    let document: openapiv3::OpenAPI = serde_json::from_value(view).map_err(|err| Error::Client {
-        pointer: "#".to_owned(),
-        operation: String::new(),
-        message: format!("the client view of the model is not valid OpenAPI: {err}"),
-    })?;
+    let document: openapiv3::OpenAPI =
+        serde_json::from_value(view).map_err(|err| Error::Client {
+            pointer: "#".to_owned(),
+            operation: String::new(),
+            message: format!("the client view of the model is not valid OpenAPI: {err}"),
+        })?;
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
@@ -34,7 +35,9 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
     let generated = catch_unwind(AssertUnwindSafe(|| generator.generate_tokens(&document)));
     let first = api.operations.first();
     let blame = |message: String| Error::Client {
-        pointer: first.map(|op| op.pointer.clone()).unwrap_or_else(|| "#/paths".to_owned()),
+        pointer: first
+            .map(|op| op.pointer.clone())
+            .unwrap_or_else(|| "#/paths".to_owned()),
         operation: first.map(|op| op.operation_id.clone()).unwrap_or_default(),
         message,
     };
@@ -47,7 +50,9 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "it panicked".to_owned());
-            return Err(blame(format!("{message}; simplify the operation's responses")));
+            return Err(blame(format!(
+                "{message}; simplify the operation's responses"
+            )));
         }
     };
     Ok(quote! {
@@ -92,7 +97,10 @@ fn progenitor_view(api: &Api) -> Value {
                     "Deprecated path: use `{}` instead.\n\n",
                     op.paths[0].template
                 );
-                let description = operation["description"].as_str().unwrap_or_default().to_owned();
+                let description = operation["description"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
                 operation["description"] = json!(format!("{note}{description}"));
             }
             let entry = paths

@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else", "enum",
-    "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match",
-    "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static", "struct",
-    "super", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where",
-    "while", "yield",
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop",
+    "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "unsafe",
+    "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Replaces every character that cannot be in an identifier by a word break.
@@ -41,7 +41,9 @@ pub(crate) fn type_name(spec_name: &str) -> String {
 
 /// The Rust type name for a schema name with its namespace, used when the short name is taken.
 pub(crate) fn qualified_type_name(spec_name: &str) -> String {
-    let without_root = spec_name.strip_prefix("microsoft.graph.").unwrap_or(spec_name);
+    let without_root = spec_name
+        .strip_prefix("microsoft.graph.")
+        .unwrap_or(spec_name);
     finish(words(without_root).to_upper_camel_case(), "Unnamed")
 }
 
@@ -86,8 +88,14 @@ mod tests {
     fn names_follow_rust_conventions() {
         let cases = [
             (type_name("microsoft.graph.call"), "Call"),
-            (type_name("microsoft.graph.ODataErrors.ODataError"), "ODataError"),
-            (qualified_type_name("microsoft.graph.ODataErrors.InnerError"), "ODataErrorsInnerError"),
+            (
+                type_name("microsoft.graph.ODataErrors.ODataError"),
+                "ODataError",
+            ),
+            (
+                qualified_type_name("microsoft.graph.ODataErrors.InnerError"),
+                "ODataErrorsInnerError",
+            ),
             (type_name("microsoft.graph.rejectReason"), "RejectReason"),
             (field_name("@odata.type"), "odata_type"),
             (field_name("request-id"), "request_id"),
@@ -97,7 +105,10 @@ mod tests {
             (variant_name("tone0"), "Tone0"),
             (variant_name("0"), "_0"),
             (method_name("communications.calls.call.reject"), "reject"),
-            (qualified_method_name("app.calls.call.reject"), "app_calls_call_reject"),
+            (
+                qualified_method_name("app.calls.call.reject"),
+                "app_calls_call_reject",
+            ),
         ];
         for (got, want) in cases {
             assert_eq!(got, want);

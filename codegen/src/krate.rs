@@ -10,7 +10,10 @@ use crate::model::Api;
 /// modules use nothing else.
 const DEPENDENCIES: &[(&str, &str)] = &[
     ("progenitor-client", "\"0.15.1\""),
-    ("reqwest", "{ version = \"0.13\", default-features = false, features = [\"json\", \"rustls\"] }"),
+    (
+        "reqwest",
+        "{ version = \"0.13\", default-features = false, features = [\"json\", \"rustls\"] }",
+    ),
     ("serde", "{ version = \"1\", features = [\"derive\"] }"),
     ("serde_json", "\"1\""),
 ];

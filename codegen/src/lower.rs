@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{
-    OpenAPI, Operation as OaOperation, Parameter, PathItem, ReferenceOr, Response, Schema, SchemaKind,
-    StatusCode, Type,
+    OpenAPI, Operation as OaOperation, Parameter, PathItem, ReferenceOr, Response, Schema,
+    SchemaKind, StatusCode, Type,
 };
 
 use crate::error::{Error, Pointer, Result};
@@ -30,7 +30,7 @@ pub(crate) fn lower(doc: &OpenAPI) -> Result<Api> {
     }
     let operations = lowerer.lower_operations()?;
     let mut notifications = lowerer.lower_webhooks()?;
-    notifications.extend(lowerer.callbacks.drain(..));
+    notifications.append(&mut lowerer.callbacks);
     let default_base_url = doc
         .servers
         .first()
@@ -52,6 +52,10 @@ pub(crate) fn lower(doc: &OpenAPI) -> Result<Api> {
     })
 }
 
+/// Properties and required names written beside `allOf` in the same schema.
+type OwnProperties<'a> = (&'a Properties, &'a Vec<String>);
+type Properties = indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>;
+
 struct Lowerer<'a> {
     doc: &'a OpenAPI,
     /// Component schema name → Rust type name.
@@ -65,7 +69,10 @@ struct Lowerer<'a> {
 }
 
 fn schemas_pointer(name: &str) -> Pointer {
-    Pointer::root().join("components").join("schemas").join(name)
+    Pointer::root()
+        .join("components")
+        .join("schemas")
+        .join(name)
 }
 
 impl<'a> Lowerer<'a> {
@@ -145,7 +152,9 @@ impl<'a> Lowerer<'a> {
             Some(ReferenceOr::Reference { reference }) => {
                 return Err(Error::unsupported(
                     &pointer,
-                    format!("a component that is only `$ref: {reference}` is not supported; refer to the target directly"),
+                    format!(
+                        "a component that is only `$ref: {reference}` is not supported; refer to the target directly"
+                    ),
                 ));
             }
             None => unreachable_component(&pointer)?,
@@ -183,15 +192,29 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Lowers a schema that becomes a named type: an object (possibly through `allOf`) or a string enum.
-    fn lower_named_shape(&mut self, schema: &'a Schema, rust_name: &str, at: &Pointer) -> Result<TypeKind> {
+    fn lower_named_shape(
+        &mut self,
+        schema: &'a Schema,
+        rust_name: &str,
+        at: &Pointer,
+    ) -> Result<TypeKind> {
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(string)) if !string.enumeration.is_empty() => {
-                let values: Vec<Option<&str>> = string.enumeration.iter().map(|v| v.as_deref()).collect();
+                let values: Vec<Option<&str>> =
+                    string.enumeration.iter().map(|v| v.as_deref()).collect();
                 Ok(TypeKind::Enum(enum_def(&values, at)?))
             }
-            SchemaKind::Any(any) if !any.enumeration.is_empty() && matches!(any.typ.as_deref(), None | Some("string")) => {
-                let values: Vec<Option<&str>> = any.enumeration.iter().map(|v| v.as_str()).collect();
-                if any.enumeration.iter().any(|v| !v.is_string() && !v.is_null()) {
+            SchemaKind::Any(any)
+                if !any.enumeration.is_empty()
+                    && matches!(any.typ.as_deref(), None | Some("string")) =>
+            {
+                let values: Vec<Option<&str>> =
+                    any.enumeration.iter().map(|v| v.as_str()).collect();
+                if any
+                    .enumeration
+                    .iter()
+                    .any(|v| !v.is_string() && !v.is_null())
+                {
                     return Err(Error::unsupported(
                         &at.join("enum"),
                         "only string enums are supported; write the members as strings",
@@ -201,11 +224,19 @@ impl<'a> Lowerer<'a> {
             }
             SchemaKind::Type(Type::Object(object)) => {
                 let mut fields = FieldsBuilder::default();
-                self.add_properties(&mut fields, &object.properties, &object.required, rust_name, &at.join("properties"))?;
+                self.add_properties(
+                    &mut fields,
+                    &object.properties,
+                    &object.required,
+                    rust_name,
+                    &at.join("properties"),
+                )?;
                 Ok(TypeKind::Struct(fields.finish(Vec::new())))
             }
             SchemaKind::AllOf { all_of } => self.lower_all_of(all_of, None, rust_name, at),
-            SchemaKind::Any(any) if any.any_of.is_empty() && any.one_of.is_empty() && any.items.is_none() => {
+            SchemaKind::Any(any)
+                if any.any_of.is_empty() && any.one_of.is_empty() && any.items.is_none() =>
+            {
                 let own = Some((&any.properties, &any.required));
                 self.lower_all_of(&any.all_of, own, rust_name, at)
             }
@@ -220,7 +251,7 @@ impl<'a> Lowerer<'a> {
     fn lower_all_of(
         &mut self,
         members: &'a [ReferenceOr<Schema>],
-        own: Option<(&'a indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>, &'a Vec<String>)>,
+        own: Option<OwnProperties<'a>>,
         rust_name: &str,
         at: &Pointer,
     ) -> Result<TypeKind> {
@@ -248,10 +279,26 @@ impl<'a> Lowerer<'a> {
                 }
                 ReferenceOr::Item(item) => match &item.schema_kind {
                     SchemaKind::Type(Type::Object(object)) => {
-                        self.add_properties(&mut fields, &object.properties, &object.required, rust_name, &member_at.join("properties"))?;
+                        self.add_properties(
+                            &mut fields,
+                            &object.properties,
+                            &object.required,
+                            rust_name,
+                            &member_at.join("properties"),
+                        )?;
                     }
-                    SchemaKind::Any(any) if any.all_of.is_empty() && any.any_of.is_empty() && any.one_of.is_empty() => {
-                        self.add_properties(&mut fields, &any.properties, &any.required, rust_name, &member_at.join("properties"))?;
+                    SchemaKind::Any(any)
+                        if any.all_of.is_empty()
+                            && any.any_of.is_empty()
+                            && any.one_of.is_empty() =>
+                    {
+                        self.add_properties(
+                            &mut fields,
+                            &any.properties,
+                            &any.required,
+                            rust_name,
+                            &member_at.join("properties"),
+                        )?;
                     }
                     _ => {
                         return Err(Error::unsupported(
@@ -263,7 +310,13 @@ impl<'a> Lowerer<'a> {
             }
         }
         if let Some((properties, required)) = own {
-            self.add_properties(&mut fields, properties, required, rust_name, &at.join("properties"))?;
+            self.add_properties(
+                &mut fields,
+                properties,
+                required,
+                rust_name,
+                &at.join("properties"),
+            )?;
         }
         // The nearest base comes first.
         bases.reverse();
@@ -301,7 +354,12 @@ impl<'a> Lowerer<'a> {
 
     /// The type of a value; inline objects with properties and inline enums become named types
     /// called after `hint`.
-    fn field_type(&mut self, schema: Normalized<'a>, hint: &str, at: &Pointer) -> Result<FieldType> {
+    fn field_type(
+        &mut self,
+        schema: Normalized<'a>,
+        hint: &str,
+        at: &Pointer,
+    ) -> Result<FieldType> {
         let schema = match schema {
             Normalized::Ref(reference) => {
                 let (_, rust) = self.resolve_schema_ref(reference, at)?;
@@ -323,7 +381,9 @@ impl<'a> Lowerer<'a> {
             SchemaKind::Type(Type::Array(array)) => {
                 let item_at = at.join("items");
                 let item = match &array.items {
-                    Some(items) => self.field_type(normalize::normalize_boxed(items), hint, &item_at)?,
+                    Some(items) => {
+                        self.field_type(normalize::normalize_boxed(items), hint, &item_at)?
+                    }
                     None => FieldType::Json,
                 };
                 FieldType::Array(Box::new(item))
@@ -334,14 +394,20 @@ impl<'a> Lowerer<'a> {
             SchemaKind::Type(Type::Object(object)) => match &object.additional_properties {
                 Some(openapiv3::AdditionalProperties::Schema(value)) => {
                     let value_at = at.join("additionalProperties");
-                    FieldType::Map(Box::new(self.field_type(normalize::normalize(value), hint, &value_at)?))
+                    FieldType::Map(Box::new(self.field_type(
+                        normalize::normalize(value),
+                        hint,
+                        &value_at,
+                    )?))
                 }
                 _ => FieldType::Map(Box::new(FieldType::Json)),
             },
             SchemaKind::Any(any) if !any.properties.is_empty() || !any.all_of.is_empty() => {
                 self.inline_type(schema, hint, at)?
             }
-            SchemaKind::Any(any) if !any.enumeration.is_empty() => self.inline_type(schema, hint, at)?,
+            SchemaKind::Any(any) if !any.enumeration.is_empty() => {
+                self.inline_type(schema, hint, at)?
+            }
             _ => FieldType::Json,
         })
     }
@@ -355,10 +421,10 @@ impl<'a> Lowerer<'a> {
             .description
             .clone()
             .unwrap_or_else(|| format!("An inline type of the API, defined at `{at}`."));
-        if let Some(existing) = self.types.get(hint) {
-            if existing.kind == kind {
-                return Ok(FieldType::Named(hint.to_owned()));
-            }
+        if let Some(existing) = self.types.get(hint)
+            && existing.kind == kind
+        {
+            return Ok(FieldType::Named(hint.to_owned()));
         }
         let name = ident::unique(hint.to_owned(), &mut self.taken);
         self.types.insert(
@@ -383,14 +449,21 @@ impl<'a> Lowerer<'a> {
             let item = match item {
                 ReferenceOr::Item(item) => item,
                 ReferenceOr::Reference { .. } => {
-                    return Err(Error::unsupported(&path_at, "path items given by `$ref` are not supported; write the path item inline"));
+                    return Err(Error::unsupported(
+                        &path_at,
+                        "path items given by `$ref` are not supported; write the path item inline",
+                    ));
                 }
             };
             for (method_name, operation) in item.iter() {
                 let at = path_at.join(method_name);
                 let method = http_method(method_name, &at)?;
                 let lowered = self.lower_operation(template, item, method, operation, &at)?;
-                match operation.extensions.get(SAME_OPERATION_AS).and_then(|v| v.as_str()) {
+                match operation
+                    .extensions
+                    .get(SAME_OPERATION_AS)
+                    .and_then(|v| v.as_str())
+                {
                     Some(primary) => aliases.push((primary.to_owned(), lowered)),
                     None => {
                         let mut lowered = lowered;
@@ -402,24 +475,44 @@ impl<'a> Lowerer<'a> {
             }
         }
         for (primary_id, alias) in aliases {
-            let at = Pointer::from_ref(&alias.pointer).unwrap_or_default().join(SAME_OPERATION_AS);
-            let Some(primary) = operations.iter_mut().find(|op| op.operation_id == primary_id) else {
+            let at = Pointer::from_ref(&alias.pointer)
+                .unwrap_or_default()
+                .join(SAME_OPERATION_AS);
+            let Some(primary) = operations
+                .iter_mut()
+                .find(|op| op.operation_id == primary_id)
+            else {
                 return Err(Error::schema(
                     &at,
-                    format!("no operation has the operationId `{primary_id}`; name an existing operation or remove `{SAME_OPERATION_AS}`"),
+                    format!(
+                        "no operation has the operationId `{primary_id}`; name an existing operation or remove `{SAME_OPERATION_AS}`"
+                    ),
                 ));
             };
-            let params_match = primary.path_params.iter().map(|p| &p.wire_name).eq(alias.path_params.iter().map(|p| &p.wire_name));
-            if primary.method != alias.method || primary.body != alias.body || primary.success != alias.success || !params_match {
+            let params_match = primary
+                .path_params
+                .iter()
+                .map(|p| &p.wire_name)
+                .eq(alias.path_params.iter().map(|p| &p.wire_name));
+            if primary.method != alias.method
+                || primary.body != alias.body
+                || primary.success != alias.success
+                || !params_match
+            {
                 return Err(Error::schema(
                     &at,
-                    format!("this operation differs from `{primary_id}` in its method, path parameters, body or responses; make them the same or remove `{SAME_OPERATION_AS}`"),
+                    format!(
+                        "this operation differs from `{primary_id}` in its method, path parameters, body or responses; make them the same or remove `{SAME_OPERATION_AS}`"
+                    ),
                 ));
             }
             let mut path = alias.paths[0].clone();
             let short = ident::method_name(&path.operation_id);
             path.client_method = if method_names.contains(&short) {
-                ident::unique(ident::qualified_method_name(&path.operation_id), &mut method_names)
+                ident::unique(
+                    ident::qualified_method_name(&path.operation_id),
+                    &mut method_names,
+                )
             } else {
                 ident::unique(short, &mut method_names)
             };
@@ -447,10 +540,19 @@ impl<'a> Lowerer<'a> {
                 let body_at = at.join("requestBody");
                 let (body, body_at) = self.resolve_request_body(body, &body_at)?;
                 let hint = format!("{}RequestBody", ident::variant_name(&name));
-                let type_name = self.json_body_type(&body.content, &hint, &body_at)?.ok_or_else(|| {
-                    Error::unsupported(&body_at.join("content"), "the request body needs `application/json` content")
-                })?;
-                Some(RequestBody { type_name, required: body.required, doc: body.description.clone() })
+                let type_name = self
+                    .json_body_type(&body.content, &hint, &body_at)?
+                    .ok_or_else(|| {
+                        Error::unsupported(
+                            &body_at.join("content"),
+                            "the request body needs `application/json` content",
+                        )
+                    })?;
+                Some(RequestBody {
+                    type_name,
+                    required: body.required,
+                    doc: body.description.clone(),
+                })
             }
         };
         let mut success = Vec::new();
@@ -461,9 +563,17 @@ impl<'a> Lowerer<'a> {
             .responses
             .iter()
             .map(|(status, response)| (Some(status), response))
-            .chain(operation.responses.default.iter().map(|response| (None, response)));
+            .chain(
+                operation
+                    .responses
+                    .default
+                    .iter()
+                    .map(|response| (None, response)),
+            );
         for (status, response) in responses {
-            let label = status.map(|s| s.to_string()).unwrap_or_else(|| "default".to_owned());
+            let label = status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "default".to_owned());
             let response_at = at.join("responses").join(&label);
             let (response, resolved_at) = self.resolve_response(response, &response_at)?;
             let hint = format!("{}Response{label}", ident::variant_name(&name));
@@ -474,20 +584,37 @@ impl<'a> Lowerer<'a> {
                     body,
                     doc: response.description.clone(),
                 }),
-                Some(StatusCode::Code(code @ 100..=199)) | Some(StatusCode::Code(code @ 300..=399)) => {
-                    return Err(Error::unsupported(&response_at, format!("status {code} is not supported; document 2XX successes and 4XX/5XX errors")));
+                Some(StatusCode::Code(code @ 100..=199))
+                | Some(StatusCode::Code(code @ 300..=399)) => {
+                    return Err(Error::unsupported(
+                        &response_at,
+                        format!(
+                            "status {code} is not supported; document 2XX successes and 4XX/5XX errors"
+                        ),
+                    ));
                 }
                 Some(StatusCode::Range(2)) => {
-                    return Err(Error::unsupported(&response_at, "a `2XX` range is not supported; list the success codes, such as `202` and `204`"));
+                    return Err(Error::unsupported(
+                        &response_at,
+                        "a `2XX` range is not supported; list the success codes, such as `202` and `204`",
+                    ));
                 }
                 _ => {
                     let Some(body) = body else {
-                        return Err(Error::unsupported(&response_at, "an error response needs an `application/json` body, such as `$ref: '#/components/responses/error'`"));
+                        return Err(Error::unsupported(
+                            &response_at,
+                            "an error response needs an `application/json` body, such as `$ref: '#/components/responses/error'`",
+                        ));
                     };
-                    if let Some(existing) = &error_type {
-                        if existing != &body {
-                            return Err(Error::unsupported(&response_at, format!("every error response must have the same body type; this one is `{body}`, an earlier one `{existing}`")));
-                        }
+                    if let Some(existing) = &error_type
+                        && existing != &body
+                    {
+                        return Err(Error::unsupported(
+                            &response_at,
+                            format!(
+                                "every error response must have the same body type; this one is `{body}`, an earlier one `{existing}`"
+                            ),
+                        ));
                     }
                     error_type = Some(body);
                     match status {
@@ -499,7 +626,10 @@ impl<'a> Lowerer<'a> {
             }
         }
         if success.is_empty() {
-            return Err(Error::schema(&at.join("responses"), "the operation documents no success response; add one such as `'204': {description: Success}`"));
+            return Err(Error::schema(
+                &at.join("responses"),
+                "the operation documents no success response; add one such as `'204': {description: Success}`",
+            ));
         }
         error_statuses.sort();
         error_statuses.dedup();
@@ -509,9 +639,16 @@ impl<'a> Lowerer<'a> {
                 let item_at = callback_at.join(expression);
                 for (delivery_method, delivery) in callback_item.iter() {
                     let delivery_at = item_at.join(delivery_method);
-                    let target = NotificationTarget::Callback { operation_id: operation_id.clone(), expression: expression.clone() };
+                    let target = NotificationTarget::Callback {
+                        operation_id: operation_id.clone(),
+                        expression: expression.clone(),
+                    };
                     let notification = self.lower_notification(delivery, target, &delivery_at)?;
-                    if !self.callbacks.iter().any(|known| known.operation_id == notification.operation_id) {
+                    if !self
+                        .callbacks
+                        .iter()
+                        .any(|known| known.operation_id == notification.operation_id)
+                    {
                         self.callbacks.push(notification);
                     }
                 }
@@ -519,7 +656,11 @@ impl<'a> Lowerer<'a> {
         }
         let security = operation.security.as_ref().or(self.doc.security.as_ref());
         let bearer_auth = security.is_some_and(|requirements| {
-            requirements.iter().any(|requirement| requirement.keys().any(|scheme| self.is_bearer_scheme(scheme)))
+            requirements.iter().any(|requirement| {
+                requirement
+                    .keys()
+                    .any(|scheme| self.is_bearer_scheme(scheme))
+            })
         });
         Ok(Operation {
             operation_id: operation_id.clone(),
@@ -545,20 +686,45 @@ impl<'a> Lowerer<'a> {
     }
 
     fn is_bearer_scheme(&self, name: &str) -> bool {
-        let scheme = self.doc.components.as_ref().and_then(|c| c.security_schemes.get(name));
+        let scheme = self
+            .doc
+            .components
+            .as_ref()
+            .and_then(|c| c.security_schemes.get(name));
         matches!(
             scheme,
             Some(ReferenceOr::Item(openapiv3::SecurityScheme::HTTP { scheme, .. })) if scheme.eq_ignore_ascii_case("bearer")
         )
     }
 
-    fn path_params(&self, template: &str, item: &'a PathItem, operation: &'a OaOperation, at: &Pointer) -> Result<Vec<PathParam>> {
+    fn path_params(
+        &self,
+        template: &str,
+        item: &'a PathItem,
+        operation: &'a OaOperation,
+        at: &Pointer,
+    ) -> Result<Vec<PathParam>> {
         let declared = item
             .parameters
             .iter()
             .enumerate()
-            .map(|(i, p)| (p, Pointer::root().join("paths").join(template).join("parameters").join(i.to_string())))
-            .chain(operation.parameters.iter().enumerate().map(|(i, p)| (p, at.join("parameters").join(i.to_string()))));
+            .map(|(i, p)| {
+                (
+                    p,
+                    Pointer::root()
+                        .join("paths")
+                        .join(template)
+                        .join("parameters")
+                        .join(i.to_string()),
+                )
+            })
+            .chain(
+                operation
+                    .parameters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (p, at.join("parameters").join(i.to_string()))),
+            );
         let mut params: BTreeMap<String, PathParam> = BTreeMap::new();
         for (parameter, param_at) in declared {
             let (parameter, param_at) = self.resolve_parameter(parameter, &param_at)?;
@@ -576,7 +742,11 @@ impl<'a> Lowerer<'a> {
                 other => {
                     return Err(Error::unsupported(
                         &param_at,
-                        format!("the {} parameter `{}` is not supported; only path parameters are", parameter_kind(other), other.parameter_data_ref().name),
+                        format!(
+                            "the {} parameter `{}` is not supported; only path parameters are",
+                            parameter_kind(other),
+                            other.parameter_data_ref().name
+                        ),
                     ));
                 }
             }
@@ -584,7 +754,10 @@ impl<'a> Lowerer<'a> {
         let mut ordered = Vec::new();
         for segment in template.split('{').skip(1) {
             let Some((name, _)) = segment.split_once('}') else {
-                return Err(Error::schema(&Pointer::root().join("paths").join(template), "the path template has an unclosed `{`"));
+                return Err(Error::schema(
+                    &Pointer::root().join("paths").join(template),
+                    "the path template has an unclosed `{`",
+                ));
             };
             let param = params.remove(name).ok_or_else(|| {
                 Error::schema(
@@ -595,47 +768,82 @@ impl<'a> Lowerer<'a> {
             ordered.push(param);
         }
         if let Some(name) = params.keys().next() {
-            return Err(Error::schema(&at.join("parameters"), format!("the path parameter `{name}` is not in the path `{template}`; remove it or add `{{{name}}}` to the path")));
+            return Err(Error::schema(
+                &at.join("parameters"),
+                format!(
+                    "the path parameter `{name}` is not in the path `{template}`; remove it or add `{{{name}}}` to the path"
+                ),
+            ));
         }
         Ok(ordered)
     }
 
-    fn resolve_parameter(&self, parameter: &'a ReferenceOr<Parameter>, at: &Pointer) -> Result<(&'a Parameter, Pointer)> {
+    fn resolve_parameter(
+        &self,
+        parameter: &'a ReferenceOr<Parameter>,
+        at: &Pointer,
+    ) -> Result<(&'a Parameter, Pointer)> {
         match parameter {
             ReferenceOr::Item(item) => Ok((item, at.clone())),
             ReferenceOr::Reference { reference } => {
                 let name = component_ref(reference, "parameters", at)?;
-                let found = self.doc.components.as_ref().and_then(|c| c.parameters.get(&name));
+                let found = self
+                    .doc
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.parameters.get(&name));
                 match found {
-                    Some(ReferenceOr::Item(item)) => Ok((item, components_pointer("parameters", &name))),
+                    Some(ReferenceOr::Item(item)) => {
+                        Ok((item, components_pointer("parameters", &name)))
+                    }
                     _ => Err(dangling(reference, "parameters", at)),
                 }
             }
         }
     }
 
-    fn resolve_request_body(&self, body: &'a ReferenceOr<openapiv3::RequestBody>, at: &Pointer) -> Result<(&'a openapiv3::RequestBody, Pointer)> {
+    fn resolve_request_body(
+        &self,
+        body: &'a ReferenceOr<openapiv3::RequestBody>,
+        at: &Pointer,
+    ) -> Result<(&'a openapiv3::RequestBody, Pointer)> {
         match body {
             ReferenceOr::Item(item) => Ok((item, at.clone())),
             ReferenceOr::Reference { reference } => {
                 let name = component_ref(reference, "requestBodies", at)?;
-                let found = self.doc.components.as_ref().and_then(|c| c.request_bodies.get(&name));
+                let found = self
+                    .doc
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.request_bodies.get(&name));
                 match found {
-                    Some(ReferenceOr::Item(item)) => Ok((item, components_pointer("requestBodies", &name))),
+                    Some(ReferenceOr::Item(item)) => {
+                        Ok((item, components_pointer("requestBodies", &name)))
+                    }
                     _ => Err(dangling(reference, "requestBodies", at)),
                 }
             }
         }
     }
 
-    fn resolve_response(&self, response: &'a ReferenceOr<Response>, at: &Pointer) -> Result<(&'a Response, Pointer)> {
+    fn resolve_response(
+        &self,
+        response: &'a ReferenceOr<Response>,
+        at: &Pointer,
+    ) -> Result<(&'a Response, Pointer)> {
         match response {
             ReferenceOr::Item(item) => Ok((item, at.clone())),
             ReferenceOr::Reference { reference } => {
                 let name = component_ref(reference, "responses", at)?;
-                let found = self.doc.components.as_ref().and_then(|c| c.responses.get(&name));
+                let found = self
+                    .doc
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.responses.get(&name));
                 match found {
-                    Some(ReferenceOr::Item(item)) => Ok((item, components_pointer("responses", &name))),
+                    Some(ReferenceOr::Item(item)) => {
+                        Ok((item, components_pointer("responses", &name)))
+                    }
                     _ => Err(dangling(reference, "responses", at)),
                 }
             }
@@ -643,10 +851,19 @@ impl<'a> Lowerer<'a> {
     }
 
     /// The type of the `application/json` content, if there is such content.
-    fn json_body_type(&mut self, content: &'a indexmap::IndexMap<String, openapiv3::MediaType>, hint: &str, at: &Pointer) -> Result<Option<String>> {
-        let Some((media_type, media)) = content.iter().find(|(media_type, _)| is_json(media_type)) else {
+    fn json_body_type(
+        &mut self,
+        content: &'a indexmap::IndexMap<String, openapiv3::MediaType>,
+        hint: &str,
+        at: &Pointer,
+    ) -> Result<Option<String>> {
+        let Some((media_type, media)) = content.iter().find(|(media_type, _)| is_json(media_type))
+        else {
             if let Some(other) = content.keys().next() {
-                return Err(Error::unsupported(&at.join("content").join(other), format!("the media type `{other}` is not supported; use `application/json`")));
+                return Err(Error::unsupported(
+                    &at.join("content").join(other),
+                    format!("the media type `{other}` is not supported; use `application/json`"),
+                ));
             }
             return Ok(None);
         };
@@ -656,7 +873,10 @@ impl<'a> Lowerer<'a> {
         };
         match self.field_type(normalize::normalize(schema), hint, &schema_at)? {
             FieldType::Named(name) => Ok(Some(name)),
-            _ => Err(Error::unsupported(&schema_at, "a body must be an object; refer to a component schema or describe an object with `properties`")),
+            _ => Err(Error::unsupported(
+                &schema_at,
+                "a body must be an object; refer to a component schema or describe an object with `properties`",
+            )),
         }
     }
 
@@ -667,8 +887,17 @@ impl<'a> Lowerer<'a> {
         let at = Pointer::root().join(WEBHOOKS);
         let webhooks: indexmap::IndexMap<String, PathItem> =
             serde_path_to_error::deserialize(webhooks.clone()).map_err(|err| {
-                let pointer = err.path().iter().fold(at.clone(), |p, segment| p.join(segment.to_string()));
-                Error::schema(&pointer, format!("`{WEBHOOKS}` must map names to OpenAPI path items: {}", err.inner()))
+                let pointer = err
+                    .path()
+                    .iter()
+                    .fold(at.clone(), |p, segment| p.join(segment.to_string()));
+                Error::schema(
+                    &pointer,
+                    format!(
+                        "`{WEBHOOKS}` must map names to OpenAPI path items: {}",
+                        err.inner()
+                    ),
+                )
             })?;
         let mut notifications = Vec::new();
         for (name, item) in &webhooks {
@@ -676,35 +905,69 @@ impl<'a> Lowerer<'a> {
             for (method, delivery) in item.iter() {
                 let delivery_at = item_at.join(method);
                 // The webhook item is owned here, so the lowering borrows from a leaked-free clone.
-                let notification = self.lower_notification_owned(delivery, NotificationTarget::Webhook, &delivery_at)?;
+                let notification = self.lower_notification_owned(
+                    delivery,
+                    NotificationTarget::Webhook,
+                    &delivery_at,
+                )?;
                 notifications.push(notification);
             }
         }
         Ok(notifications)
     }
 
-    fn lower_notification(&mut self, delivery: &'a OaOperation, target: NotificationTarget, at: &Pointer) -> Result<Notification> {
+    fn lower_notification(
+        &mut self,
+        delivery: &'a OaOperation,
+        target: NotificationTarget,
+        at: &Pointer,
+    ) -> Result<Notification> {
         self.lower_notification_owned(delivery, target, at)
     }
 
     /// Lowers one notification delivery. The body must refer to a component schema, so nothing is
     /// borrowed from `delivery` beyond this call.
-    fn lower_notification_owned(&mut self, delivery: &OaOperation, target: NotificationTarget, at: &Pointer) -> Result<Notification> {
+    fn lower_notification_owned(
+        &mut self,
+        delivery: &OaOperation,
+        target: NotificationTarget,
+        at: &Pointer,
+    ) -> Result<Notification> {
         let operation_id = delivery.operation_id.clone().ok_or_else(|| {
-            Error::schema(&at.join("operationId"), "every notification delivery needs an `operationId`")
+            Error::schema(
+                &at.join("operationId"),
+                "every notification delivery needs an `operationId`",
+            )
         })?;
         let body_at = at.join("requestBody");
         let body = match &delivery.request_body {
             Some(ReferenceOr::Item(body)) => body,
-            _ => return Err(Error::unsupported(&body_at, "a notification delivery needs an inline `requestBody` with `application/json` content")),
+            _ => {
+                return Err(Error::unsupported(
+                    &body_at,
+                    "a notification delivery needs an inline `requestBody` with `application/json` content",
+                ));
+            }
         };
-        let Some((media_type, media)) = body.content.iter().find(|(media_type, _)| is_json(media_type)) else {
-            return Err(Error::unsupported(&body_at.join("content"), "a notification body needs `application/json` content"));
+        let Some((media_type, media)) = body
+            .content
+            .iter()
+            .find(|(media_type, _)| is_json(media_type))
+        else {
+            return Err(Error::unsupported(
+                &body_at.join("content"),
+                "a notification body needs `application/json` content",
+            ));
         };
         let schema_at = body_at.join("content").join(media_type).join("schema");
         let body_type = match media.schema.as_ref().map(normalize::normalize) {
             Some(Normalized::Ref(reference)) => self.resolve_schema_ref(reference, &schema_at)?.1,
-            _ => return Err(Error::unsupported(&schema_at, "a notification body must be a `$ref` to a component schema, such as `microsoft.graph.commsNotifications`")),
+            _ => {
+                return Err(Error::unsupported(
+                    &schema_at,
+                    "a notification body must be a `$ref` to a component schema, such as `microsoft.graph.commsNotifications`",
+                ));
+            }
         };
         let success_status = delivery
             .responses
@@ -714,19 +977,35 @@ impl<'a> Lowerer<'a> {
                 StatusCode::Code(code @ 200..=299) => Some(*code),
                 _ => None,
             })
-            .ok_or_else(|| Error::schema(&at.join("responses"), "a notification delivery needs a success response such as `'202'`"))?;
+            .ok_or_else(|| {
+                Error::schema(
+                    &at.join("responses"),
+                    "a notification delivery needs a success response such as `'202'`",
+                )
+            })?;
         let doc = delivery
             .description
             .clone()
             .or_else(|| delivery.summary.clone())
             .unwrap_or_else(|| format!("Notifications delivered as `{operation_id}`."));
         let name = ident::variant_name(operation_id.split('.').next().unwrap_or(&operation_id));
-        Ok(Notification { name, operation_id, pointer: at.to_string(), target, body_type, success_status, doc })
+        Ok(Notification {
+            name,
+            operation_id,
+            pointer: at.to_string(),
+            target,
+            body_type,
+            success_status,
+            doc,
+        })
     }
 }
 
 fn unreachable_component<T>(at: &Pointer) -> Result<T> {
-    Err(Error::schema(at, "the schema disappeared while lowering; this is a bug in the generator"))
+    Err(Error::schema(
+        at,
+        "the schema disappeared while lowering; this is a bug in the generator",
+    ))
 }
 
 fn enum_def(values: &[Option<&str>], at: &Pointer) -> Result<EnumDef> {
@@ -734,20 +1013,35 @@ fn enum_def(values: &[Option<&str>], at: &Pointer) -> Result<EnumDef> {
     let mut members = Vec::new();
     for (index, value) in values.iter().enumerate() {
         let Some(value) = value else { continue };
-        if members.iter().any(|m: &EnumMember| m.wire_name.eq_ignore_ascii_case(value)) {
+        if members
+            .iter()
+            .any(|m: &EnumMember| m.wire_name.eq_ignore_ascii_case(value))
+        {
             return Err(Error::unsupported(
                 &at.join("enum").join(index.to_string()),
-                format!("`{value}` differs from another member only by case; enums parse case-insensitively, so remove one"),
+                format!(
+                    "`{value}` differs from another member only by case; enums parse case-insensitively, so remove one"
+                ),
             ));
         }
-        members.push(EnumMember { wire_name: (*value).to_owned(), name: ident::unique(ident::variant_name(value), &mut taken) });
+        members.push(EnumMember {
+            wire_name: (*value).to_owned(),
+            name: ident::unique(ident::variant_name(value), &mut taken),
+        });
     }
     if members.is_empty() {
-        return Err(Error::schema(&at.join("enum"), "the enum has no members; list at least one"));
+        return Err(Error::schema(
+            &at.join("enum"),
+            "the enum has no members; list at least one",
+        ));
     }
     let evolvable = members.iter().any(|m| m.wire_name == "unknownFutureValue");
     let unknown_variant = ident::unique("UnknownValue".to_owned(), &mut taken);
-    Ok(EnumDef { members, unknown_variant, evolvable })
+    Ok(EnumDef {
+        members,
+        unknown_variant,
+        evolvable,
+    })
 }
 
 fn integer_type(format: Option<&str>) -> FieldType {
@@ -757,7 +1051,9 @@ fn integer_type(format: Option<&str>) -> FieldType {
     }
 }
 
-fn format_name<T: std::fmt::Debug>(format: &openapiv3::VariantOrUnknownOrEmpty<T>) -> Option<&'static str> {
+fn format_name<T: std::fmt::Debug>(
+    format: &openapiv3::VariantOrUnknownOrEmpty<T>,
+) -> Option<&'static str> {
     match format {
         openapiv3::VariantOrUnknownOrEmpty::Unknown(name) => match name.as_str() {
             "int32" => Some("int32"),
@@ -780,7 +1076,12 @@ fn http_method(name: &str, at: &Pointer) -> Result<HttpMethod> {
         "put" => HttpMethod::Put,
         "patch" => HttpMethod::Patch,
         "delete" => HttpMethod::Delete,
-        other => return Err(Error::unsupported(at, format!("the method `{other}` is not supported"))),
+        other => {
+            return Err(Error::unsupported(
+                at,
+                format!("the method `{other}` is not supported"),
+            ));
+        }
     })
 }
 
@@ -795,7 +1096,8 @@ fn parameter_kind(parameter: &Parameter) -> &'static str {
 
 fn is_json(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or("").trim();
-    essence.eq_ignore_ascii_case("application/json") || essence.to_ascii_lowercase().ends_with("+json")
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.to_ascii_lowercase().ends_with("+json")
 }
 
 fn components_pointer(section: &str, name: &str) -> Pointer {
@@ -812,7 +1114,12 @@ fn component_ref(reference: &str, section: &str, at: &Pointer) -> Result<String>
 }
 
 fn dangling(reference: &str, section: &str, at: &Pointer) -> Error {
-    Error::schema(at, format!("`$ref: {reference}` points at nothing; define it under `components/{section}` or fix the reference"))
+    Error::schema(
+        at,
+        format!(
+            "`$ref: {reference}` points at nothing; define it under `components/{section}` or fix the reference"
+        ),
+    )
 }
 
 /// Fields collected from a type and its bases; a property a derived type redeclares replaces the
@@ -830,7 +1137,11 @@ impl FieldsBuilder {
     }
 
     fn push(&mut self, field: Field) {
-        match self.fields.iter_mut().find(|f| f.wire_name == field.wire_name) {
+        match self
+            .fields
+            .iter_mut()
+            .find(|f| f.wire_name == field.wire_name)
+        {
             Some(existing) => {
                 let doc = field.doc.clone().or_else(|| existing.doc.clone());
                 *existing = Field { doc, ..field };
@@ -844,6 +1155,10 @@ impl FieldsBuilder {
         for field in &mut self.fields {
             field.name = ident::unique(ident::field_name(&field.wire_name), &mut taken);
         }
-        StructDef { fields: self.fields, odata_type: None, bases }
+        StructDef {
+            fields: self.fields,
+            odata_type: None,
+            bases,
+        }
     }
 }

@@ -49,7 +49,11 @@ fn normalize_item(schema: &Schema) -> Normalized<'_> {
         SchemaKind::OneOf { one_of } => Some(one_of),
         SchemaKind::AllOf { all_of } if all_of.len() == 1 => Some(all_of),
         SchemaKind::Any(any) if any.properties.is_empty() && any.items.is_none() => {
-            match (any.any_of.is_empty(), any.one_of.is_empty(), any.all_of.len()) {
+            match (
+                any.any_of.is_empty(),
+                any.one_of.is_empty(),
+                any.all_of.len(),
+            ) {
                 (false, true, 0) => Some(&any.any_of),
                 (true, false, 0) => Some(&any.one_of),
                 (true, true, 1) => Some(&any.all_of),
@@ -98,7 +102,8 @@ fn is_null_only(schema: &Schema) -> bool {
                 && any.all_of.is_empty()
                 && any.additional_properties.is_none()
                 && matches!(any.typ.as_deref(), None | Some("object"));
-            shapeless && (only_null_enum || (schema.schema_data.nullable && any.enumeration.is_empty()))
+            shapeless
+                && (only_null_enum || (schema.schema_data.nullable && any.enumeration.is_empty()))
         }
         _ => false,
     }
@@ -129,7 +134,11 @@ mod tests {
             format!("$ref: {x}"),
         ];
         for idiom in idioms {
-            assert_eq!(reference_of(&idiom).as_deref(), Some("#/components/schemas/x"), "{idiom}");
+            assert_eq!(
+                reference_of(&idiom).as_deref(),
+                Some("#/components/schemas/x"),
+                "{idiom}"
+            );
         }
     }
 
@@ -140,7 +149,9 @@ mod tests {
         for schema in [
             format!("anyOf: [{{$ref: {x}}}, {{$ref: {y}}}]"),
             format!("anyOf: [{{$ref: {x}}}, {{type: string}}]"),
-            format!("anyOf: [{{$ref: {x}}}, {{type: object, nullable: true, properties: {{a: {{type: string}}}}}}]"),
+            format!(
+                "anyOf: [{{$ref: {x}}}, {{type: object, nullable: true, properties: {{a: {{type: string}}}}}}]"
+            ),
         ] {
             assert_eq!(reference_of(&schema), None, "{schema}");
         }

@@ -54,7 +54,10 @@ pub(crate) fn rust_type(ty: &FieldType) -> TokenStream {
 fn has_default(api: &Api, ty: &FieldType) -> bool {
     match ty {
         FieldType::Named(name) => match api.types.get(name).map(|def| &def.kind) {
-            Some(TypeKind::Struct(def)) => def.fields.iter().all(|f| !f.required || has_default(api, &f.ty)),
+            Some(TypeKind::Struct(def)) => def
+                .fields
+                .iter()
+                .all(|f| !f.required || has_default(api, &f.ty)),
             _ => false,
         },
         _ => true,
@@ -80,7 +83,10 @@ fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
     }
     if !s.bases.is_empty() {
         let bases: Vec<String> = s.bases.iter().map(|b| format!("[`{b}`]")).collect();
-        doc.push_str(&format!(" Derived from {}, whose properties it repeats.", bases.join(", ")));
+        doc.push_str(&format!(
+            " Derived from {}, whose properties it repeats.",
+            bases.join(", ")
+        ));
     }
     let doc = doc_attr(&doc);
     let fields = s.fields.iter().map(emit_field);

@@ -17,7 +17,8 @@ pub fn workspace_root() -> PathBuf {
 /// Reads a file below the repository root.
 pub fn read(relative: &str) -> String {
     let path = workspace_root().join(relative);
-    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
 }
 
 /// An HTTP message quoted in the API documentation, as stored under `spec/examples/`.
@@ -45,7 +46,11 @@ impl HttpExample {
             .filter_map(|line| line.split_once(':'))
             .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
             .collect();
-        Self { start_line, headers, body }
+        Self {
+            start_line,
+            headers,
+            body,
+        }
     }
 
     /// Reads `spec/examples/{relative}`.
@@ -55,28 +60,46 @@ impl HttpExample {
 
     /// The method of a request.
     pub fn method(&self) -> &str {
-        self.start_line.split_whitespace().next().unwrap_or_default()
+        self.start_line
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
     }
 
     /// The path of a request's URL, such as `/beta/communications/calls/…/reject`.
     pub fn path(&self) -> &str {
-        let url = self.start_line.split_whitespace().nth(1).unwrap_or_default();
+        let url = self
+            .start_line
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default();
         let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
-        after_scheme.find('/').map(|i| &after_scheme[i..]).unwrap_or("/")
+        after_scheme
+            .find('/')
+            .map(|i| &after_scheme[i..])
+            .unwrap_or("/")
     }
 
     /// The status code of a response.
     pub fn status(&self) -> u16 {
-        self.start_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or_default()
+        self.start_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default()
     }
 
     /// A header's value.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(self.body.as_deref().expect("the example has a body")).expect("the example body is JSON")
+        serde_json::from_str(self.body.as_deref().expect("the example has a body"))
+            .expect("the example body is JSON")
     }
 }

@@ -34,17 +34,29 @@ pub struct Reply {
 impl Reply {
     /// An empty response with `status`.
     pub fn empty(status: u16) -> Self {
-        Self { status: StatusCode::from_u16(status).expect("valid status"), content_type: None, body: "" }
+        Self {
+            status: StatusCode::from_u16(status).expect("valid status"),
+            content_type: None,
+            body: "",
+        }
     }
 
     /// A JSON response.
     pub fn json(status: u16, body: &'static str) -> Self {
-        Self { status: StatusCode::from_u16(status).expect("valid status"), content_type: Some("application/json"), body }
+        Self {
+            status: StatusCode::from_u16(status).expect("valid status"),
+            content_type: Some("application/json"),
+            body,
+        }
     }
 
     /// A plain-text response.
     pub fn text(status: u16, body: &'static str) -> Self {
-        Self { status: StatusCode::from_u16(status).expect("valid status"), content_type: Some("text/plain"), body }
+        Self {
+            status: StatusCode::from_u16(status).expect("valid status"),
+            content_type: Some("text/plain"),
+            body,
+        }
     }
 }
 
@@ -64,21 +76,34 @@ impl Recorder {
             let seen = seen.clone();
             let reply = reply.clone();
             async move {
-                seen.lock().expect("recorder lock").push(RecordedRequest { method, uri, headers, body });
+                seen.lock().expect("recorder lock").push(RecordedRequest {
+                    method,
+                    uri,
+                    headers,
+                    body,
+                });
                 let mut response = (reply.status, reply.body).into_response();
                 if let Some(content_type) = reply.content_type {
-                    response.headers_mut().insert(axum::http::header::CONTENT_TYPE, content_type.parse().expect("valid header"));
+                    response.headers_mut().insert(
+                        axum::http::header::CONTENT_TYPE,
+                        content_type.parse().expect("valid header"),
+                    );
                 }
                 response
             }
         };
         let app = axum::Router::new().fallback(handler);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
         let address = listener.local_addr().expect("local address");
         tokio::spawn(async move {
             axum::serve(listener, app).await.expect("serve");
         });
-        Self { base_url: format!("http://{address}"), requests }
+        Self {
+            base_url: format!("http://{address}"),
+            requests,
+        }
     }
 
     /// The requests received so far.

@@ -22,9 +22,19 @@ fn render_item(item: &Item, all: &[Item], out: &mut String) {
         Item::Struct(s) if matches!(s.vis, syn::Visibility::Public(_)) => {
             writeln!(out, "struct {} {{", s.ident).unwrap();
             if let Fields::Named(fields) = &s.fields {
-                for field in fields.named.iter().filter(|f| matches!(f.vis, syn::Visibility::Public(_))) {
-                    let name = field.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
-                    let wire = wire_name(&field.attrs).map(|w| format!(" as {w:?}")).unwrap_or_default();
+                for field in fields
+                    .named
+                    .iter()
+                    .filter(|f| matches!(f.vis, syn::Visibility::Public(_)))
+                {
+                    let name = field
+                        .ident
+                        .as_ref()
+                        .map(|i| i.to_string())
+                        .unwrap_or_default();
+                    let wire = wire_name(&field.attrs)
+                        .map(|w| format!(" as {w:?}"))
+                        .unwrap_or_default();
                     writeln!(out, "    {name}: {}{wire}", type_text(&field.ty)).unwrap();
                 }
             }
@@ -36,25 +46,49 @@ fn render_item(item: &Item, all: &[Item], out: &mut String) {
             for variant in &e.variants {
                 let name = variant.ident.to_string();
                 match (&variant.fields, wires.iter().find(|(v, _)| *v == name)) {
-                    (Fields::Unit, Some((_, wire))) => writeln!(out, "    {name} = {wire:?}").unwrap(),
+                    (Fields::Unit, Some((_, wire))) => {
+                        writeln!(out, "    {name} = {wire:?}").unwrap()
+                    }
                     (Fields::Unit, None) => writeln!(out, "    {name}").unwrap(),
-                    (fields, _) => writeln!(out, "    {name}{}", fields.to_token_stream().to_string().replace(":: std :: string :: ", "").replace(' ', "")).unwrap(),
+                    (fields, _) => writeln!(
+                        out,
+                        "    {name}{}",
+                        fields
+                            .to_token_stream()
+                            .to_string()
+                            .replace(":: std :: string :: ", "")
+                            .replace(' ', "")
+                    )
+                    .unwrap(),
                 }
             }
             writeln!(out, "}}").unwrap();
         }
         Item::Impl(imp) if imp.trait_.is_none() => {
             for item in &imp.items {
-                if let ImplItem::Fn(f) = item {
-                    if matches!(f.vis, syn::Visibility::Public(_)) {
+                if let ImplItem::Fn(f) = item
+                    && matches!(f.vis, syn::Visibility::Public(_))
+                {
+                    {
                         let route = f
                             .attrs
                             .iter()
                             .filter_map(doc_text)
-                            .flat_map(|d| d.lines().map(str::trim).map(str::to_owned).collect::<Vec<_>>())
+                            .flat_map(|d| {
+                                d.lines()
+                                    .map(str::trim)
+                                    .map(str::to_owned)
+                                    .collect::<Vec<_>>()
+                            })
                             .find(|line| line.starts_with("Sends a"));
                         let signature = f.sig.to_token_stream().to_string();
-                        writeln!(out, "impl {} {{ {} }}", imp.self_ty.to_token_stream(), tidy(&signature)).unwrap();
+                        writeln!(
+                            out,
+                            "impl {} {{ {} }}",
+                            imp.self_ty.to_token_stream(),
+                            tidy(&signature)
+                        )
+                        .unwrap();
                         if let Some(route) = route {
                             writeln!(out, "    // {route}").unwrap();
                         }
@@ -63,10 +97,22 @@ fn render_item(item: &Item, all: &[Item], out: &mut String) {
             }
         }
         Item::Const(c) if matches!(c.vis, syn::Visibility::Public(_)) => {
-            writeln!(out, "const {}: {} = {}", c.ident, type_text(&c.ty), c.expr.to_token_stream()).unwrap();
+            writeln!(
+                out,
+                "const {}: {} = {}",
+                c.ident,
+                type_text(&c.ty),
+                c.expr.to_token_stream()
+            )
+            .unwrap();
         }
         Item::Use(u) if matches!(u.vis, syn::Visibility::Public(_)) => {
-            writeln!(out, "pub use {}", tidy(&u.tree.to_token_stream().to_string())).unwrap();
+            writeln!(
+                out,
+                "pub use {}",
+                tidy(&u.tree.to_token_stream().to_string())
+            )
+            .unwrap();
         }
         Item::Mod(m) if matches!(m.vis, syn::Visibility::Public(_)) => {
             writeln!(out, "mod {}", m.ident).unwrap();
@@ -80,7 +126,9 @@ fn wire_values(name: &str, all: &[Item]) -> Vec<(String, String)> {
     let mut values = Vec::new();
     for item in all {
         let Item::Impl(imp) = item else { continue };
-        let is_open_enum = imp.trait_.as_ref().is_some_and(|(_, path, _)| path.segments.last().is_some_and(|s| s.ident == "OpenEnum"));
+        let is_open_enum = imp.trait_.as_ref().is_some_and(|(_, path, _)| {
+            path.segments.last().is_some_and(|s| s.ident == "OpenEnum")
+        });
         if !is_open_enum || imp.self_ty.to_token_stream().to_string() != name {
             continue;
         }
@@ -90,11 +138,20 @@ fn wire_values(name: &str, all: &[Item]) -> Vec<(String, String)> {
                 continue;
             }
             for stmt in &f.block.stmts {
-                let syn::Stmt::Expr(syn::Expr::Match(m), _) = stmt else { continue };
+                let syn::Stmt::Expr(syn::Expr::Match(m), _) = stmt else {
+                    continue;
+                };
                 for arm in &m.arms {
-                    if let (syn::Pat::Path(p), syn::Expr::Lit(lit)) = (&arm.pat, arm.body.as_ref()) {
-                        if let syn::Lit::Str(s) = &lit.lit {
-                            let variant = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                    if let (syn::Pat::Path(p), syn::Expr::Lit(lit)) = (&arm.pat, arm.body.as_ref())
+                        && let syn::Lit::Str(s) = &lit.lit
+                    {
+                        {
+                            let variant = p
+                                .path
+                                .segments
+                                .last()
+                                .map(|s| s.ident.to_string())
+                                .unwrap_or_default();
                             values.push((variant, s.value()));
                         }
                     }
@@ -111,7 +168,10 @@ fn doc_text(attr: &syn::Attribute) -> Option<String> {
     }
     match &attr.meta {
         syn::Meta::NameValue(nv) => match &nv.value {
-            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
             _ => None,
         },
         _ => None,

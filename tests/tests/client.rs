@@ -20,8 +20,12 @@ async fn documented_requests_are_sent_as_documented() {
     for name in ["busy", "none"] {
         let documented = HttpExample::load(&format!("reject/{name}.http"));
         let recorder = Recorder::start(Reply::empty(202)).await;
-        let body: RejectRequestBody = serde_json::from_value(documented.json()).expect("documented body parses");
-        client(&recorder).reject(CALL_ID, &body).await.expect("202 is success");
+        let body: RejectRequestBody =
+            serde_json::from_value(documented.json()).expect("documented body parses");
+        client(&recorder)
+            .reject(CALL_ID, &body)
+            .await
+            .expect("202 is success");
 
         let requests = recorder.requests();
         assert_eq!(requests.len(), 1);
@@ -29,28 +33,47 @@ async fn documented_requests_are_sent_as_documented() {
         assert_eq!(sent.method.as_str(), documented.method());
         assert_eq!(sent.uri.path(), documented.path());
         assert_eq!(sent.headers["authorization"], "Bearer test-token");
-        assert_eq!(sent.headers["content-type"], documented.header("Content-Type").expect("documented"));
+        assert_eq!(
+            sent.headers["content-type"],
+            documented.header("Content-Type").expect("documented")
+        );
         let sent_body: serde_json::Value = serde_json::from_slice(&sent.body).expect("JSON body");
         assert_eq!(sent_body, documented.json());
         assert_eq!(sent.headers["content-length"], sent.body.len().to_string());
-        assert!(sent.headers.get("api-version").is_none(), "the documented request has no api-version header");
+        assert!(
+            sent.headers.get("api-version").is_none(),
+            "the documented request has no api-version header"
+        );
     }
 }
 
 #[tokio::test]
 async fn accepted_and_no_content_are_both_success_on_both_paths() {
-    let body = RejectRequestBody { reason: Some(msgraph_calls::types::RejectReason::Busy), ..Default::default() };
+    let body = RejectRequestBody {
+        reason: Some(msgraph_calls::types::RejectReason::Busy),
+        ..Default::default()
+    };
     for status in [202, 204] {
         let recorder = Recorder::start(Reply::empty(status)).await;
         let client = client(&recorder);
         let current = client.reject(CALL_ID, &body).await.expect("success");
         assert_eq!(current.status().as_u16(), status);
-        let legacy = client.app_calls_call_reject(CALL_ID, &body).await.expect("success");
+        let legacy = client
+            .app_calls_call_reject(CALL_ID, &body)
+            .await
+            .expect("success");
         assert_eq!(legacy.status().as_u16(), status);
-        let paths: Vec<String> = recorder.requests().iter().map(|r| r.uri.path().to_owned()).collect();
+        let paths: Vec<String> = recorder
+            .requests()
+            .iter()
+            .map(|r| r.uri.path().to_owned())
+            .collect();
         assert_eq!(
             paths,
-            [format!("/beta/communications/calls/{CALL_ID}/reject"), format!("/beta/app/calls/{CALL_ID}/reject")]
+            [
+                format!("/beta/communications/calls/{CALL_ID}/reject"),
+                format!("/beta/app/calls/{CALL_ID}/reject")
+            ]
         );
     }
 }
@@ -64,7 +87,9 @@ async fn odata_errors_are_typed() {
             .reject(CALL_ID, &RejectRequestBody::default())
             .await
             .expect_err("an error status is an error");
-        let Error::ErrorResponse(response) = err else { panic!("expected a typed ODataError, got {err:?}") };
+        let Error::ErrorResponse(response) = err else {
+            panic!("expected a typed ODataError, got {err:?}")
+        };
         assert_eq!(response.status().as_u16(), status);
         assert_eq!(response.error.code, "8522");
         assert_eq!(response.error.message, "Call not found");
@@ -76,12 +101,22 @@ async fn odata_errors_are_typed() {
 #[tokio::test]
 async fn a_non_json_error_body_is_still_a_clear_error() {
     let recorder = Recorder::start(Reply::text(502, "Bad Gateway from a proxy")).await;
-    let err = client(&recorder).reject(CALL_ID, &RejectRequestBody::default()).await.expect_err("502 is an error");
+    let err = client(&recorder)
+        .reject(CALL_ID, &RejectRequestBody::default())
+        .await
+        .expect_err("502 is an error");
     match &err {
-        Error::InvalidResponsePayload(bytes, _) => assert_eq!(&bytes[..], b"Bad Gateway from a proxy"),
+        Error::InvalidResponsePayload(bytes, _) => {
+            assert_eq!(&bytes[..], b"Bad Gateway from a proxy")
+        }
         other => panic!("expected the raw body of the undecodable error, got {other:?}"),
     }
-    assert!(err.to_string().to_lowercase().contains("invalid response payload"), "{err}");
+    assert!(
+        err.to_string()
+            .to_lowercase()
+            .contains("invalid response payload"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -97,10 +132,21 @@ async fn tokens_come_from_an_async_provider() {
         })
         .build();
     for _ in 0..2 {
-        client.reject(CALL_ID, &RejectRequestBody::default()).await.expect("success");
+        client
+            .reject(CALL_ID, &RejectRequestBody::default())
+            .await
+            .expect("success");
     }
-    let tokens: Vec<String> =
-        recorder.requests().iter().map(|r| r.headers["authorization"].to_str().expect("ascii").to_owned()).collect();
+    let tokens: Vec<String> = recorder
+        .requests()
+        .iter()
+        .map(|r| {
+            r.headers["authorization"]
+                .to_str()
+                .expect("ascii")
+                .to_owned()
+        })
+        .collect();
     assert_eq!(tokens, ["Bearer token-0", "Bearer token-1"]);
 }
 
@@ -109,16 +155,28 @@ async fn a_failing_token_provider_fails_the_call_without_sending() {
     let recorder = Recorder::start(Reply::empty(202)).await;
     let client = Client::builder()
         .base_url(&recorder.base_url)
-        .token_provider(|| async { Err::<String, msgraph_calls::TokenError>("no credentials".into()) })
+        .token_provider(|| async {
+            Err::<String, msgraph_calls::TokenError>("no credentials".into())
+        })
         .build();
-    let err = client.reject(CALL_ID, &RejectRequestBody::default()).await.expect_err("no token, no call");
+    let err = client
+        .reject(CALL_ID, &RejectRequestBody::default())
+        .await
+        .expect_err("no token, no call");
     assert!(err.to_string().contains("no credentials"), "{err}");
     assert!(recorder.requests().is_empty());
 }
 
 #[test]
 fn the_default_base_url_is_the_documented_one() {
-    assert_eq!(msgraph_calls::DEFAULT_BASE_URL, "https://graph.microsoft.com/beta");
+    assert_eq!(
+        msgraph_calls::DEFAULT_BASE_URL,
+        "https://graph.microsoft.com/beta"
+    );
     let documented = HttpExample::load("reject/busy.http");
-    assert!(documented.start_line.contains(msgraph_calls::DEFAULT_BASE_URL));
+    assert!(
+        documented
+            .start_line
+            .contains(msgraph_calls::DEFAULT_BASE_URL)
+    );
 }

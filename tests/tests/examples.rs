@@ -42,7 +42,10 @@ fn documented_notifications() {
     insta::glob!("../../spec/examples/notifications", "*.http", |path| {
         let typed = check::<CommsNotifications>("notification", &http_body(path));
         let value = typed.value.expect("notifications carry a value array");
-        assert!(value.iter().all(|n| n.resource_data.is_some()), "each notification carries a typed call");
+        assert!(
+            value.iter().all(|n| n.resource_data.is_some()),
+            "each notification carries a typed call"
+        );
     });
 }
 
@@ -51,15 +54,27 @@ fn documented_notifications() {
 #[test]
 fn real_traffic_round_trips() {
     insta::glob!("../fixtures/traffic", "*.json", |path| {
-        check::<CommsNotifications>("traffic", &std::fs::read_to_string(path).expect("readable fixture"));
+        check::<CommsNotifications>(
+            "traffic",
+            &std::fs::read_to_string(path).expect("readable fixture"),
+        );
     });
 }
 
 #[test]
 fn enums_parse_documented_casings_and_write_canonical_ones() {
-    for (sent, canonical) in [("Busy", "busy"), ("BUSY", "busy"), ("None", "none"), ("Forbidden", "forbidden")] {
-        let body: RejectRequestBody = serde_json::from_value(serde_json::json!({ "reason": sent })).expect("parses");
-        assert_eq!(serde_json::to_value(&body).expect("serializes"), serde_json::json!({ "reason": canonical }));
+    for (sent, canonical) in [
+        ("Busy", "busy"),
+        ("BUSY", "busy"),
+        ("None", "none"),
+        ("Forbidden", "forbidden"),
+    ] {
+        let body: RejectRequestBody =
+            serde_json::from_value(serde_json::json!({ "reason": sent })).expect("parses");
+        assert_eq!(
+            serde_json::to_value(&body).expect("serializes"),
+            serde_json::json!({ "reason": canonical })
+        );
     }
 }
 
@@ -68,11 +83,18 @@ fn unknown_enum_members_are_kept() {
     use msgraph_calls::runtime::OpenEnum;
     use msgraph_calls::types::RejectReason;
 
-    let body: RejectRequestBody = serde_json::from_value(serde_json::json!({ "reason": "doNotDisturb" })).expect("parses");
+    let body: RejectRequestBody =
+        serde_json::from_value(serde_json::json!({ "reason": "doNotDisturb" })).expect("parses");
     let reason = body.reason.clone().expect("a reason");
-    assert_eq!(reason, RejectReason::UnknownValue("doNotDisturb".to_owned()));
+    assert_eq!(
+        reason,
+        RejectReason::UnknownValue("doNotDisturb".to_owned())
+    );
     assert!(!reason.is_known());
-    assert_eq!(serde_json::to_value(&body).expect("serializes"), serde_json::json!({ "reason": "doNotDisturb" }));
+    assert_eq!(
+        serde_json::to_value(&body).expect("serializes"),
+        serde_json::json!({ "reason": "doNotDisturb" })
+    );
     assert_eq!("BUSY".parse::<RejectReason>(), Ok(RejectReason::Busy));
     assert_eq!(RejectReason::Busy.to_string(), "busy");
 }

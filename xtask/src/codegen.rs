@@ -77,8 +77,9 @@ fn render(file: &GeneratedFile) -> anyhow::Result<String> {
     match &file.contents {
         FileContents::Toml(text) => Ok(format!("# {GENERATED_HEADER}\n\n{text}")),
         FileContents::Rust(tokens) => {
-            let syntax = syn::parse2::<syn::File>(tokens.clone())
-                .with_context(|| format!("the generator produced invalid Rust for {}", file.path))?;
+            let syntax = syn::parse2::<syn::File>(tokens.clone()).with_context(|| {
+                format!("the generator produced invalid Rust for {}", file.path)
+            })?;
             let pretty = prettyplease::unparse(&syntax);
             rustfmt(&format!("// {GENERATED_HEADER}\n\n{pretty}"))
         }
@@ -143,7 +144,11 @@ fn sync(out: &Path, files: &[(PathBuf, String)], mode: Mode) -> anyhow::Result<(
                 let current = current.as_deref().unwrap_or("");
                 let diff = similar::TextDiff::from_lines(current, text.as_str());
                 let name = path.display().to_string();
-                let unified = diff.unified_diff().context_radius(2).header(&name, &name).to_string();
+                let unified = diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(&name, &name)
+                    .to_string();
                 let lines: Vec<&str> = unified.lines().collect();
                 report.push_str(&lines[..lines.len().min(80)].join("\n"));
                 if lines.len() > 80 {
@@ -181,7 +186,9 @@ fn normalize_newlines(text: &str) -> String {
 
 /// Writes to a temporary file beside `path`, then renames it over `path`.
 fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path.parent().context("a generated file has no parent directory")?;
+    let dir = path
+        .parent()
+        .context("a generated file has no parent directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let name = path.file_name().context("a generated file has no name")?;
     let temporary = dir.join(format!(".{}.tmp", name.to_string_lossy()));
