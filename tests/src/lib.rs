@@ -103,3 +103,7 @@ impl HttpExample {
             .expect("the example body is JSON")
     }
 }
+
+/// The README's Rust examples, compiled and run as doctests so they stay true.
+#[doc = include_str!("../../README.md")]
+pub mod readme {}
