@@ -55,6 +55,8 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
             )));
         }
     };
+    let tokens = one_doc_attribute_per_line(tokens)
+        .map_err(|err| blame(format!("progenitor wrote code that does not parse: {err}")))?;
     Ok(quote! {
         //! The client, written by progenitor from the model's operations. Its types are the shared
         //! ones in `crate::types`.
@@ -165,4 +167,45 @@ fn operation_view(op: &Operation) -> Value {
         });
     }
     operation
+}
+
+/// Splits multi-line `#[doc]` attributes into one attribute per line, each starting with a space,
+/// so that formatting never indents a doc line into a Markdown code block.
+fn one_doc_attribute_per_line(tokens: TokenStream) -> syn::Result<TokenStream> {
+    use syn::visit_mut::VisitMut;
+
+    struct Splitter;
+
+    impl VisitMut for Splitter {
+        fn visit_attributes_mut(&mut self, attributes: &mut Vec<syn::Attribute>) {
+            let mut split = Vec::with_capacity(attributes.len());
+            for attribute in attributes.drain(..) {
+                let text = match &attribute.meta {
+                    syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(text),
+                            ..
+                        }) => Some(text.value()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match text {
+                    Some(text) if text.contains('\n') => {
+                        for line in text.lines() {
+                            let line = format!(" {}", line.trim());
+                            let line = line.trim_end();
+                            split.push(syn::parse_quote!(#[doc = #line]));
+                        }
+                    }
+                    _ => split.push(attribute),
+                }
+            }
+            *attributes = split;
+        }
+    }
+
+    let mut file: syn::File = syn::parse2(tokens)?;
+    Splitter.visit_file_mut(&mut file);
+    Ok(quote!(#file))
 }

@@ -9,6 +9,14 @@ use crate::model::Api;
 /// The dependencies of every generated crate, in `Cargo.toml` syntax. The runtime and the generated
 /// modules use nothing else.
 const DEPENDENCIES: &[(&str, &str)] = &[
+    ("arc-swap", "{ version = \"1\", optional = true }"),
+    ("aws-lc-rs", "{ version = \"1\", optional = true }"),
+    ("axum", "{ version = \"0.8\", optional = true }"),
+    ("base64", "{ version = \"0.22\", optional = true }"),
+    (
+        "jsonwebtoken",
+        "{ version = \"11\", default-features = false, features = [\"aws_lc_rs\", \"use_pem\"], optional = true }",
+    ),
     ("progenitor-client", "\"0.15.1\""),
     (
         "reqwest",
@@ -16,6 +24,29 @@ const DEPENDENCIES: &[(&str, &str)] = &[
     ),
     ("serde", "{ version = \"1\", features = [\"derive\"] }"),
     ("serde_json", "\"1\""),
+    (
+        "time",
+        "{ version = \"0.3\", features = [\"formatting\"], optional = true }",
+    ),
+    (
+        "tokio",
+        "{ version = \"1\", features = [\"fs\", \"rt\", \"sync\"], optional = true }",
+    ),
+    ("tracing", "{ version = \"0.1\", optional = true }"),
+    (
+        "uuid",
+        "{ version = \"1\", features = [\"v4\"], optional = true }",
+    ),
+];
+
+/// The features of every generated crate.
+const FEATURES: &[(&str, &str)] = &[
+    ("default", "[\"server\"]"),
+    (
+        "server",
+        "[\"dep:arc-swap\", \"dep:axum\", \"dep:jsonwebtoken\", \"dep:time\", \"dep:tokio\", \"dep:tracing\", \"dep:uuid\"]",
+    ),
+    ("mock", "[\"server\", \"dep:aws-lc-rs\", \"dep:base64\"]"),
 ];
 
 /// Emits `Cargo.toml`, without its header line.
@@ -33,6 +64,16 @@ pub(crate) fn manifest(api: &Api, settings: &Settings) -> String {
     out.push_str("categories = [\"api-bindings\", \"web-programming::http-client\"]\n");
     out.push_str("\n[dependencies]\n");
     for (name, spec) in DEPENDENCIES {
+        out.push_str(&format!("{name} = {spec}\n"));
+    }
+    out.push_str("\n[features]\n");
+    out.push_str(
+        "# `server`: the server stubs (Graph side and bot side) and notification authentication.\n",
+    );
+    out.push_str(
+        "# `mock`: signing notification tokens as Graph does, for simulators and tests.\n",
+    );
+    for (name, spec) in FEATURES {
         out.push_str(&format!("{name} = {spec}\n"));
     }
     if settings.standalone {
@@ -78,7 +119,11 @@ pub(crate) fn lib_rs(api: &Api) -> TokenStream {
 
         mod client;
         pub mod runtime;
+        #[cfg(feature = "server")]
+        pub mod server;
         pub mod types;
+        #[cfg(feature = "server")]
+        pub mod webhooks;
 
         pub use client::Client;
         pub use progenitor_client::{Error, ResponseValue};

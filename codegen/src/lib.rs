@@ -16,7 +16,9 @@ mod lower;
 pub mod model;
 mod normalize;
 mod runtime;
+mod server;
 mod types;
+mod webhooks;
 
 use proc_macro2::TokenStream;
 
@@ -123,6 +125,14 @@ pub fn generate_from_model(api: &model::Api, settings: &Settings) -> Result<Gene
         GeneratedFile {
             path: "src/client.rs".to_owned(),
             contents: FileContents::Rust(client::emit(api)?),
+        },
+        GeneratedFile {
+            path: "src/server.rs".to_owned(),
+            contents: FileContents::Rust(server::emit(api)),
+        },
+        GeneratedFile {
+            path: "src/webhooks.rs".to_owned(),
+            contents: FileContents::Rust(webhooks::emit(api)),
         },
     ];
     files.extend(runtime::files());

@@ -341,12 +341,17 @@ impl<'a> Lowerer<'a> {
                     Normalized::Ref(_) => None,
                 })
                 .map(str::to_owned);
+            let checks = match (&ty, normalize::normalize_boxed(schema)) {
+                (FieldType::String, Normalized::Inline(inner)) => string_checks(inner),
+                _ => StringChecks::default(),
+            };
             fields.push(Field {
                 wire_name: wire_name.clone(),
                 name: String::new(),
                 doc,
                 ty,
                 required: required.contains(wire_name) && wire_name != ODATA_TYPE,
+                checks,
             });
         }
         Ok(())
@@ -654,6 +659,11 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
+        let service = operation
+            .tags
+            .first()
+            .map(|tag| ident::type_name(&tag.replace('.', " ")))
+            .unwrap_or_else(|| "Api".to_owned());
         let security = operation.security.as_ref().or(self.doc.security.as_ref());
         let bearer_auth = security.is_some_and(|requirements| {
             requirements.iter().any(|requirement| {
@@ -682,6 +692,7 @@ impl<'a> Lowerer<'a> {
             summary: operation.summary.clone(),
             description: operation.description.clone(),
             bearer_auth,
+            service,
         })
     }
 
@@ -989,6 +1000,7 @@ impl<'a> Lowerer<'a> {
             .or_else(|| delivery.summary.clone())
             .unwrap_or_else(|| format!("Notifications delivered as `{operation_id}`."));
         let name = ident::variant_name(operation_id.split('.').next().unwrap_or(&operation_id));
+        let shape = self.notification_shape(&body_type, &schema_at)?;
         Ok(Notification {
             name,
             operation_id,
@@ -996,7 +1008,57 @@ impl<'a> Lowerer<'a> {
             target,
             body_type,
             success_status,
+            shape,
             doc,
+        })
+    }
+
+    /// Finds Graph's envelope in a notification body: `value[]`, each with `changeType` (an enum)
+    /// and `resourceData` (an object).
+    fn notification_shape(&mut self, body_type: &str, at: &Pointer) -> Result<NotificationShape> {
+        let explain = "a notification body must follow Graph's envelope: an object whose `value` is an array of \
+                       objects with a `changeType` enum and a `resourceData` object";
+        let field = |types: &BTreeMap<String, TypeDef>, owner: &str, wire: &str| -> Option<Field> {
+            match types.get(owner).map(|def| &def.kind) {
+                Some(TypeKind::Struct(s)) => s.fields.iter().find(|f| f.wire_name == wire).cloned(),
+                _ => None,
+            }
+        };
+        let list = field(&self.types, body_type, "value")
+            .ok_or_else(|| Error::unsupported(at, explain))?;
+        let FieldType::Array(item) = &list.ty else {
+            return Err(Error::unsupported(at, explain));
+        };
+        let FieldType::Named(item_type) = item.as_ref() else {
+            return Err(Error::unsupported(at, explain));
+        };
+        let change = field(&self.types, item_type, "changeType")
+            .ok_or_else(|| Error::unsupported(at, explain))?;
+        let resource = field(&self.types, item_type, "resourceData")
+            .ok_or_else(|| Error::unsupported(at, explain))?;
+        let (FieldType::Named(change_type), FieldType::Named(resource_type)) =
+            (&change.ty, &resource.ty)
+        else {
+            return Err(Error::unsupported(at, explain));
+        };
+        let is_enum = matches!(
+            self.types.get(change_type).map(|d| &d.kind),
+            Some(TypeKind::Enum(_))
+        );
+        let is_struct = matches!(
+            self.types.get(resource_type).map(|d| &d.kind),
+            Some(TypeKind::Struct(_))
+        );
+        if !is_enum || !is_struct {
+            return Err(Error::unsupported(at, explain));
+        }
+        Ok(NotificationShape {
+            list_field: list.name,
+            item_type: item_type.clone(),
+            change_field: change.name,
+            change_type: change_type.clone(),
+            resource_field: resource.name,
+            resource_type: resource_type.clone(),
         })
     }
 }
@@ -1042,6 +1104,24 @@ fn enum_def(values: &[Option<&str>], at: &Pointer) -> Result<EnumDef> {
         unknown_variant,
         evolvable,
     })
+}
+
+/// The checks a string schema asks for: a literal `^prefix` pattern and `format: uri`.
+fn string_checks(schema: &Schema) -> StringChecks {
+    let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
+        return StringChecks::default();
+    };
+    const REGEX_META: &[char] = &[
+        '\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$',
+    ];
+    let prefix = string
+        .pattern
+        .as_deref()
+        .and_then(|pattern| pattern.strip_prefix('^'))
+        .filter(|literal| !literal.is_empty() && !literal.contains(REGEX_META))
+        .map(str::to_owned);
+    let uri = matches!(&string.format, openapiv3::VariantOrUnknownOrEmpty::Unknown(format) if format == "uri");
+    StringChecks { prefix, uri }
 }
 
 fn integer_type(format: Option<&str>) -> FieldType {

@@ -71,6 +71,18 @@ pub struct Field {
     pub ty: FieldType,
     /// Whether the value must be present (non-required fields are `Option`s).
     pub required: bool,
+    /// Checks a server applies to a string value before it accepts a request.
+    pub checks: StringChecks,
+}
+
+/// Constraints on a string value that the server stubs check.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StringChecks {
+    /// A required prefix, from a `pattern` of the form `^literal` (such as `^https://`), compared
+    /// without regard to ASCII case.
+    pub prefix: Option<String>,
+    /// Whether the value must be an absolute URI (`format: uri`).
+    pub uri: bool,
 }
 
 /// The type of a value.
@@ -173,6 +185,8 @@ pub struct Operation {
     pub description: Option<String>,
     /// Whether the operation requires a bearer token.
     pub bearer_auth: bool,
+    /// The Rust name of the service (server trait) the operation belongs to, from its first tag.
+    pub service: String,
 }
 
 /// A path at which an operation is served.
@@ -238,6 +252,8 @@ pub struct Notification {
     pub body_type: String,
     /// The success status the receiver answers with.
     pub success_status: u16,
+    /// How the body carries its notifications.
+    pub shape: NotificationShape,
     /// Documentation from the spec.
     pub doc: String,
 }
@@ -254,4 +270,22 @@ pub enum NotificationTarget {
         /// The runtime expression naming the URL.
         expression: String,
     },
+}
+
+/// Graph's notification envelope: a list of notifications, each with a change type and the changed
+/// resource (`commsNotifications.value[].changeType` and `.resourceData`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotificationShape {
+    /// The Rust name of the list field of the body (`value`).
+    pub list_field: String,
+    /// The Rust name of one notification's type (`CommsNotification`).
+    pub item_type: String,
+    /// The Rust name of the change-type field (`change_type`).
+    pub change_field: String,
+    /// The Rust name of the change-type enum (`ChangeType`).
+    pub change_type: String,
+    /// The Rust name of the resource field (`resource_data`).
+    pub resource_field: String,
+    /// The Rust name of the resource type (`Call`).
+    pub resource_type: String,
 }

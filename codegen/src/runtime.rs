@@ -3,28 +3,26 @@
 
 use crate::{FileContents, GeneratedFile};
 
+/// Embeds `codegen/runtime/{name}` as `src/runtime/{name}` of the generated crate.
+macro_rules! runtime_file {
+    ($name:literal) => {
+        (
+            concat!("src/runtime/", $name),
+            concat!("codegen/runtime/", $name),
+            include_str!(concat!("../runtime/", $name)),
+        )
+    };
+}
+
 /// `(path in the generated crate, path of the original, text)` of every runtime file.
 const RUNTIME: &[(&str, &str, &str)] = &[
-    (
-        "src/runtime/mod.rs",
-        "codegen/runtime/mod.rs",
-        include_str!("../runtime/mod.rs"),
-    ),
-    (
-        "src/runtime/client.rs",
-        "codegen/runtime/client.rs",
-        include_str!("../runtime/client.rs"),
-    ),
-    (
-        "src/runtime/key.rs",
-        "codegen/runtime/key.rs",
-        include_str!("../runtime/key.rs"),
-    ),
-    (
-        "src/runtime/open_enum.rs",
-        "codegen/runtime/open_enum.rs",
-        include_str!("../runtime/open_enum.rs"),
-    ),
+    runtime_file!("client.rs"),
+    runtime_file!("inbound_auth.rs"),
+    runtime_file!("key.rs"),
+    runtime_file!("mod.rs"),
+    runtime_file!("open_enum.rs"),
+    runtime_file!("server.rs"),
+    runtime_file!("signing.rs"),
 ];
 
 /// The runtime files of a generated crate.

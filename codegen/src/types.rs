@@ -64,7 +64,7 @@ fn has_default(api: &Api, ty: &FieldType) -> bool {
     }
 }
 
-fn doc_attr(text: &str) -> TokenStream {
+pub(crate) fn doc_attr(text: &str) -> TokenStream {
     let lines = text.lines().map(|line| {
         let line = format!(" {}", line.trim_end());
         quote!(#[doc = #line])

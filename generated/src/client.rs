@@ -38,11 +38,11 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for Microsoft Graph calls — reject and call notifications
-
-A calling bot rejects an incoming Teams call, and receives the call notifications (`commsNotifications`) that Microsoft Graph posts to it.
-
-Version: beta*/
+/// Client for Microsoft Graph calls — reject and call notifications
+///
+/// A calling bot rejects an incoming Teams call, and receives the call notifications (`commsNotifications`) that Microsoft Graph posts to it.
+///
+/// Version: beta
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -108,16 +108,15 @@ const _: () = {
 };
 #[allow(clippy::all)]
 impl Client {
-    /**Invoke action reject
-
-    Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification will contain the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API does not end existing calls that have already been answered. Use delete call to end a call.
-
-    Sends a `POST` request to `/communications/calls/{call-id}/reject`
-
-    Arguments:
-    - `call_id`: The unique identifier of call
-    - `body`: Action parameters
-    */
+    /// Invoke action reject
+    ///
+    /// Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification will contain the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API does not end existing calls that have already been answered. Use delete call to end a call.
+    ///
+    /// Sends a `POST` request to `/communications/calls/{call-id}/reject`
+    ///
+    /// Arguments:
+    /// - `call_id`: The unique identifier of call
+    /// - `body`: Action parameters
     pub async fn reject<'a>(
         &'a self,
         call_id: &'a str,
@@ -163,18 +162,17 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-    /**Invoke action reject
-
-    Deprecated path: use `/communications/calls/{call-id}/reject` instead.
-
-    Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification will contain the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API does not end existing calls that have already been answered. Use delete call to end a call.
-
-    Sends a `POST` request to `/app/calls/{call-id}/reject`
-
-    Arguments:
-    - `call_id`: The unique identifier of call
-    - `body`: Action parameters
-    */
+    /// Invoke action reject
+    ///
+    /// Deprecated path: use `/communications/calls/{call-id}/reject` instead.
+    ///
+    /// Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification will contain the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API does not end existing calls that have already been answered. Use delete call to end a call.
+    ///
+    /// Sends a `POST` request to `/app/calls/{call-id}/reject`
+    ///
+    /// Arguments:
+    /// - `call_id`: The unique identifier of call
+    /// - `body`: Action parameters
     pub async fn app_calls_call_reject<'a>(
         &'a self,
         call_id: &'a str,

@@ -8,7 +8,11 @@
 #![forbid(unsafe_code)]
 mod client;
 pub mod runtime;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod types;
+#[cfg(feature = "server")]
+pub mod webhooks;
 pub use client::Client;
 pub use progenitor_client::{Error, ResponseValue};
 pub use runtime::{ClientBuilder, TokenError, TokenProvider};

@@ -2,6 +2,7 @@
 //! public surface, and a recording HTTP server on 127.0.0.1.
 
 pub mod recorder;
+pub mod server;
 pub mod surface;
 
 use std::path::PathBuf;

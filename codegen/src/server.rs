@@ -1,0 +1,397 @@
+//! The server emitter, Graph side: for each service (operations grouped by tag) a trait with one
+//! async method per operation, a response enum per operation that admits only documented statuses,
+//! and a server that validates requests before the implementation sees them and serves every path
+//! of an operation. Request bodies get `Validate` impls from the constraints in the model.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::model::{Api, FieldType, Operation, TypeKind};
+use crate::types::doc_attr;
+
+/// Emits `src/server.rs`.
+pub(crate) fn emit(api: &Api) -> TokenStream {
+    let mut services: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for op in &api.operations {
+        services.entry(op.service.as_str()).or_default().push(op);
+    }
+    let services = services.iter().map(|(name, ops)| emit_service(name, ops));
+    let responses = api.operations.iter().map(emit_response);
+    let validations = emit_validations(api);
+    quote! {
+        //! Server stubs for the API's operations: implement a service trait, then serve it with its
+        //! server's `into_router`. Requests are authenticated, read and validated before the
+        //! implementation is called; every rejected request gets a Graph-style error body.
+
+        use ::axum::response::IntoResponse as _;
+
+        #(#services)*
+        #(#responses)*
+        #validations
+    }
+}
+
+fn response_name(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("{}Response", crate::ident::variant_name(&op.name))
+}
+
+/// The variant name of a success status.
+fn status_variant(status: u16) -> proc_macro2::Ident {
+    let name = match status {
+        200 => "Ok".to_owned(),
+        201 => "Created".to_owned(),
+        202 => "Accepted".to_owned(),
+        204 => "NoContent".to_owned(),
+        other => format!("Status{other}"),
+    };
+    format_ident!("{}", name)
+}
+
+fn routes_doc(op: &Operation) -> String {
+    op.paths
+        .iter()
+        .map(|p| {
+            let deprecated = if p.deprecated { " (deprecated)" } else { "" };
+            format!("`{} {}`{deprecated}", op.method.as_str(), p.template)
+        })
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
+    let trait_name = format_ident!("{}", name);
+    let server_name = format_ident!("{}Server", name);
+    let trait_doc = doc_attr(&format!(
+        "Implemented by a service that answers the `{name}` operations of the API, such as a simulator of \
+         Microsoft Graph. Serve an implementation with [`{server_name}`]."
+    ));
+    let server_doc = doc_attr(&format!(
+        "Serves a [`{name}`] implementation over HTTP. Before an operation is called, the request is \
+         authenticated (`401`), its content type checked (`415`), its body read within the size limit \
+         (`413`), parsed and validated (`400`); each refusal is a Graph-style `ODataError` body."
+    ));
+    let methods = ops.iter().map(|op| {
+        let method = format_ident!("{}", op.name);
+        let response = response_name(op);
+        let params = op.path_params.iter().map(|p| {
+            let name = format_ident!("{}", p.name);
+            quote!(#name: ::std::string::String)
+        });
+        let body = op.body.as_ref().map(|b| {
+            let ty = format_ident!("{}", b.type_name);
+            quote!(body: crate::types::#ty,)
+        });
+        let mut doc = op.summary.clone().unwrap_or_default();
+        if let Some(description) = &op.description {
+            doc.push_str(&format!("\n\n{description}"));
+        }
+        doc.push_str(&format!("\n\nServed at {}.", routes_doc(op)));
+        let doc = doc_attr(doc.trim_start());
+        quote! {
+            #doc
+            fn #method(&self, identity: Self::Identity, #(#params,)* #body) -> impl ::std::future::Future<Output = #response> + Send;
+        }
+    });
+    let routes = ops.iter().flat_map(|op| {
+        let handler = format_ident!("{}_handler", op.name);
+        let method = format_ident!("{}", op.method.as_str().to_ascii_lowercase());
+        op.paths.iter().map(move |p| {
+            let mut route = p.template.clone();
+            for param in &op.path_params {
+                route = route.replace(
+                    &format!("{{{}}}", param.wire_name),
+                    &format!("{{{}}}", param.name),
+                );
+            }
+            quote!(.route(#route, ::axum::routing::#method(#handler::<T, A>)))
+        })
+    });
+    let handlers = ops.iter().map(|op| emit_handler(name, &server_name, op));
+    quote! {
+        #trait_doc
+        pub trait #trait_name: Send + Sync + 'static {
+            /// What the authenticator established about the caller, handed to every operation.
+            type Identity: Send + 'static;
+
+            #(#methods)*
+        }
+
+        #server_doc
+        pub struct #server_name<T, A = crate::runtime::RequireBearer> {
+            service: ::std::sync::Arc<T>,
+            authenticator: A,
+            body_limit: usize,
+        }
+
+        impl<T: #trait_name<Identity = crate::runtime::BearerToken>> #server_name<T, crate::runtime::RequireBearer> {
+            /// Serves `service`, requiring a non-empty bearer token on every request.
+            pub fn new(service: T) -> Self {
+                Self::with_authenticator(service, crate::runtime::RequireBearer)
+            }
+        }
+
+        impl<T, A> #server_name<T, A>
+        where
+            A: crate::runtime::Authenticator,
+            T: #trait_name<Identity = A::Identity>,
+        {
+            /// Serves `service`, authenticating every request with `authenticator`.
+            pub fn with_authenticator(service: T, authenticator: A) -> Self {
+                Self {
+                    service: ::std::sync::Arc::new(service),
+                    authenticator,
+                    body_limit: crate::runtime::DEFAULT_BODY_LIMIT,
+                }
+            }
+
+            /// The largest request body accepted, in bytes (by default 64 KiB); larger ones get `413`.
+            pub fn body_limit(mut self, bytes: usize) -> Self {
+                self.body_limit = bytes;
+                self
+            }
+
+            /// The routes of every operation, with Graph-style answers for unknown paths and methods.
+            pub fn into_router(self) -> ::axum::Router {
+                ::axum::Router::new()
+                    #(#routes)*
+                    .fallback(crate::runtime::unknown_route)
+                    .method_not_allowed_fallback(crate::runtime::method_not_allowed)
+                    .layer(::axum::extract::DefaultBodyLimit::disable())
+                    .with_state(::std::sync::Arc::new(self))
+            }
+        }
+
+        #(#handlers)*
+    }
+}
+
+fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operation) -> TokenStream {
+    let trait_name = format_ident!("{}", trait_name);
+    let handler = format_ident!("{}_handler", op.name);
+    let method = format_ident!("{}", op.name);
+    let param_names: Vec<_> = op
+        .path_params
+        .iter()
+        .map(|p| format_ident!("{}", p.name))
+        .collect();
+    let read_params = param_names
+        .iter()
+        .map(|name| quote!(let #name = params.next().unwrap_or_default();));
+    let (read_body, body_arg) = match &op.body {
+        Some(body) => {
+            let ty = format_ident!("{}", body.type_name);
+            (
+                quote! {
+                    let body: crate::types::#ty = match crate::runtime::read_json(&parts.headers, body, server.body_limit).await {
+                        Ok(body) => body,
+                        Err(err) => return err.into_response(),
+                    };
+                    if let Err(message) = crate::runtime::Validate::validate(&body) {
+                        return crate::runtime::GraphError::bad_request(message).into_response();
+                    }
+                },
+                quote!(body),
+            )
+        }
+        None => (quote!(let _ = body;), quote!()),
+    };
+    let doc = format!(" Answers {}.", routes_doc(op));
+    quote! {
+        #[doc = #doc]
+        async fn #handler<T, A>(
+            ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<#server_name<T, A>>>,
+            path: ::std::result::Result<::axum::extract::Path<::std::vec::Vec<::std::string::String>>, ::axum::extract::rejection::PathRejection>,
+            request: ::axum::extract::Request,
+        ) -> ::axum::response::Response
+        where
+            A: crate::runtime::Authenticator,
+            T: #trait_name<Identity = A::Identity>,
+        {
+            let (parts, body) = request.into_parts();
+            let identity = match crate::runtime::Authenticator::authenticate(&server.authenticator, &parts.headers).await {
+                Ok(identity) => identity,
+                Err(err) => return err.into_response(),
+            };
+            let mut params = match path {
+                Ok(::axum::extract::Path(params)) => params.into_iter(),
+                Err(err) => return crate::runtime::bad_path(err),
+            };
+            #(#read_params)*
+            #read_body
+            server.service.#method(identity, #(#param_names,)* #body_arg).await.into_response()
+        }
+    }
+}
+
+fn emit_response(op: &Operation) -> TokenStream {
+    let name = response_name(op);
+    let doc = doc_attr(&format!(
+        "The answers `{}` may give. Only documented statuses can be built.",
+        op.name
+    ));
+    let mut variants = Vec::new();
+    let mut arms = Vec::new();
+    for success in &op.success {
+        let variant = status_variant(success.status);
+        let status = success.status;
+        let vdoc = format!(" `{status}`: {}", success.doc);
+        match &success.body {
+            Some(body) => {
+                let ty = format_ident!("{}", body);
+                variants.push(quote!(#[doc = #vdoc] #variant(crate::types::#ty),));
+                arms.push(quote! {
+                    Self::#variant(body) => crate::runtime::json_response(
+                        ::axum::http::StatusCode::from_u16(#status).unwrap_or(::axum::http::StatusCode::OK),
+                        &body,
+                    ),
+                });
+            }
+            None => {
+                variants.push(quote!(#[doc = #vdoc] #variant,));
+                arms.push(quote! {
+                    Self::#variant => ::axum::http::StatusCode::from_u16(#status)
+                        .unwrap_or(::axum::http::StatusCode::OK)
+                        .into_response(),
+                });
+            }
+        }
+    }
+    if let Some(error) = &op.error_type {
+        let error = format_ident!("{}", error);
+        for status in &op.error_statuses {
+            match status.as_str() {
+                "4XX" => {
+                    variants.push(quote! {
+                        /// `4XX`: a client error with its OData error body.
+                        ClientError(crate::runtime::ClientErrorStatus, crate::types::#error),
+                    });
+                    arms.push(quote!(Self::ClientError(status, body) => crate::runtime::json_response(status.status(), &body),));
+                }
+                "5XX" => {
+                    variants.push(quote! {
+                        /// `5XX`: a server error with its OData error body.
+                        ServerError(crate::runtime::ServerErrorStatus, crate::types::#error),
+                    });
+                    arms.push(quote!(Self::ServerError(status, body) => crate::runtime::json_response(status.status(), &body),));
+                }
+                code => {
+                    let variant = format_ident!("Status{}", code);
+                    let code: u16 = code.parse().unwrap_or(500);
+                    let vdoc = format!(" `{code}` with its error body.");
+                    variants.push(quote!(#[doc = #vdoc] #variant(crate::types::#error),));
+                    arms.push(quote! {
+                        Self::#variant(body) => crate::runtime::json_response(
+                            ::axum::http::StatusCode::from_u16(#code).unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                            &body,
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+        }
+
+        impl ::axum::response::IntoResponse for #name {
+            fn into_response(self) -> ::axum::response::Response {
+                match self {
+                    #(#arms)*
+                }
+            }
+        }
+    }
+}
+
+/// `Validate` for every struct a request body reaches.
+fn emit_validations(api: &Api) -> TokenStream {
+    let mut pending: Vec<String> = api
+        .operations
+        .iter()
+        .filter_map(|op| op.body.as_ref().map(|b| b.type_name.clone()))
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        if let Some(TypeKind::Struct(def)) = api.types.get(&name).map(|d| &d.kind) {
+            for field in &def.fields {
+                let mut ty = &field.ty;
+                while let FieldType::Array(item) | FieldType::Map(item) = ty {
+                    ty = item;
+                }
+                if let FieldType::Named(inner) = ty {
+                    pending.push(inner.clone());
+                }
+            }
+        }
+    }
+    let impls = seen.iter().filter_map(|name| {
+        let TypeKind::Struct(def) = &api.types.get(name)?.kind else {
+            return None;
+        };
+        let ident = format_ident!("{}", name);
+        let checks = def.fields.iter().filter_map(|field| {
+            let member = format_ident!("{}", field.name);
+            let check = value_check(
+                api,
+                &field.ty,
+                &field.wire_name,
+                &field.checks,
+                quote!(value),
+            )?;
+            Some(if field.required {
+                quote!({ let value = &self.#member; #check })
+            } else {
+                quote!(if let ::std::option::Option::Some(value) = &self.#member { #check })
+            })
+        });
+        Some(quote! {
+            impl crate::runtime::Validate for crate::types::#ident {
+                fn validate(&self) -> ::std::result::Result<(), ::std::string::String> {
+                    #(#checks)*
+                    Ok(())
+                }
+            }
+        })
+    });
+    quote!(#(#impls)*)
+}
+
+/// The check of one value, or `None` if nothing is checked.
+fn value_check(
+    api: &Api,
+    ty: &FieldType,
+    wire: &str,
+    checks: &crate::model::StringChecks,
+    value: TokenStream,
+) -> Option<TokenStream> {
+    match ty {
+        FieldType::String if checks.prefix.is_some() || checks.uri => {
+            let prefix = match &checks.prefix {
+                Some(prefix) => quote!(::std::option::Option::Some(#prefix)),
+                None => quote!(::std::option::Option::None),
+            };
+            let uri = checks.uri;
+            Some(quote!(crate::runtime::check_string(#wire, #value, #prefix, #uri)?;))
+        }
+        FieldType::Named(name) => match &api.types.get(name)?.kind {
+            TypeKind::Enum(def) => {
+                let members = def.members.iter().map(|m| &m.wire_name);
+                Some(quote!(crate::runtime::check_enum(#wire, #value, &[#(#members),*])?;))
+            }
+            TypeKind::Struct(_) => Some(quote!(crate::runtime::Validate::validate(#value)?;)),
+        },
+        FieldType::Array(item) => {
+            let inner = value_check(api, item, wire, checks, quote!(item))?;
+            Some(quote!(for item in #value.iter() { #inner }))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,73 @@
+//! Serving a router on an ephemeral port of 127.0.0.1, and sending raw requests to it.
+
+/// Serves `router` on 127.0.0.1 and returns `http://127.0.0.1:PORT`.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let address = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.expect("serve");
+    });
+    format!("http://{address}")
+}
+
+/// A response as a test sees it.
+#[derive(Debug)]
+pub struct Answer {
+    /// The status.
+    pub status: u16,
+    /// The body as JSON, or `Null` if it is empty or not JSON.
+    pub json: serde_json::Value,
+}
+
+impl Answer {
+    /// `error.code` of a Graph error body.
+    pub fn code(&self) -> &str {
+        self.json["error"]["code"].as_str().unwrap_or_default()
+    }
+
+    /// Asserts this is a complete Graph error: code, message, and `innerError` with a request id and
+    /// a date.
+    pub fn assert_graph_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{:#}", self.json);
+        assert_eq!(self.code(), code, "{:#}", self.json);
+        let error = &self.json["error"];
+        assert!(
+            error["message"].as_str().is_some_and(|m| m.len() > 10),
+            "a message a person can act on: {error:#}"
+        );
+        assert!(
+            error["innerError"]["request-id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty()),
+            "{error:#}"
+        );
+        assert!(
+            error["innerError"]["date"]
+                .as_str()
+                .is_some_and(|d| d.ends_with('Z')),
+            "{error:#}"
+        );
+    }
+}
+
+/// Posts `body` to `url` with the given headers.
+pub async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<reqwest::Body>) -> Answer {
+    let mut request = reqwest::Client::new().post(url).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    answer(request).await
+}
+
+/// Sends a request and reads the answer.
+pub async fn answer(request: reqwest::RequestBuilder) -> Answer {
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let bytes = response.bytes().await.expect("a body");
+    Answer {
+        status,
+        json: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    }
+}

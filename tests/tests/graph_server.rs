@@ -1,0 +1,402 @@
+//! The generated Graph-side stub, served on 127.0.0.1 and called by the generated client: documented
+//! requests, the deprecated path, typed responses, and every refused request with its status, code
+//! and a server that goes on serving.
+
+use std::sync::{Arc, Mutex};
+
+use msgraph_calls::runtime::{
+    Authenticator, BearerToken, ClientErrorStatus, GraphError, ServerErrorStatus,
+};
+use msgraph_calls::server::{CommunicationsCall, CommunicationsCallServer, RejectResponse};
+use msgraph_calls::types::{MainError, ODataError, RejectReason, RejectRequestBody};
+use msgraph_calls::{Client, Error};
+use tests::HttpExample;
+use tests::server::{Answer, answer, post, serve};
+
+const CALL_ID: &str = "57dab8b1-894c-409a-b240-bd8beae78896";
+
+/// Records every reject it is given; answers 404 for the call id `gone`.
+#[derive(Clone, Default)]
+struct Recording {
+    rejects: Arc<Mutex<Vec<(String, String, RejectRequestBody)>>>,
+}
+
+impl CommunicationsCall for Recording {
+    type Identity = BearerToken;
+
+    async fn reject(
+        &self,
+        identity: BearerToken,
+        call_id: String,
+        body: RejectRequestBody,
+    ) -> RejectResponse {
+        if call_id == "gone" {
+            let error = ODataError {
+                error: MainError {
+                    code: "8522".into(),
+                    message: "Call not found".into(),
+                    ..Default::default()
+                },
+                additional_properties: Default::default(),
+            };
+            return RejectResponse::ClientError(
+                ClientErrorStatus::new(404).expect("404 is a client error"),
+                error,
+            );
+        }
+        self.rejects
+            .lock()
+            .expect("lock")
+            .push((identity.0, call_id, body));
+        RejectResponse::Accepted
+    }
+}
+
+async fn start(service: Recording) -> String {
+    serve(CommunicationsCallServer::new(service).into_router()).await
+}
+
+#[tokio::test]
+async fn documented_requests_are_accepted_through_the_generated_client() {
+    let service = Recording::default();
+    let base = start(service.clone()).await;
+    let client = Client::builder()
+        .base_url(&base)
+        .bearer_token("token-1")
+        .build();
+    for name in ["busy", "none"] {
+        let documented = HttpExample::load(&format!("reject/{name}.http"));
+        let body: RejectRequestBody = serde_json::from_value(documented.json()).expect("parses");
+        let accepted = client.reject(CALL_ID, &body).await.expect("accepted");
+        assert_eq!(
+            accepted.status().as_u16(),
+            HttpExample::load("reject/accepted.http").status()
+        );
+    }
+    let rejects = service.rejects.lock().expect("lock").clone();
+    let reasons: Vec<_> = rejects
+        .iter()
+        .map(|(token, id, body)| (token.as_str(), id.as_str(), body.reason.clone()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("token-1", CALL_ID, Some(RejectReason::Busy)),
+            ("token-1", CALL_ID, Some(RejectReason::None))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_deprecated_app_path_reaches_the_same_implementation() {
+    let service = Recording::default();
+    let base = start(service.clone()).await;
+    let client = Client::builder().base_url(&base).bearer_token("t").build();
+    let body = RejectRequestBody {
+        reason: Some(RejectReason::Forbidden),
+        ..Default::default()
+    };
+    client
+        .app_calls_call_reject("app-call", &body)
+        .await
+        .expect("accepted");
+    let rejects = service.rejects.lock().expect("lock").clone();
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0].1, "app-call");
+    assert_eq!(rejects[0].2, body);
+}
+
+#[tokio::test]
+async fn an_implementation_error_reaches_the_client_typed() {
+    let base = start(Recording::default()).await;
+    let client = Client::builder().base_url(&base).bearer_token("t").build();
+    let err = client
+        .reject("gone", &RejectRequestBody::default())
+        .await
+        .expect_err("404");
+    let Error::ErrorResponse(response) = err else {
+        panic!("expected a typed error, got {err:?}")
+    };
+    assert_eq!(response.status().as_u16(), 404);
+    assert_eq!(response.error.code, "8522");
+}
+
+#[test]
+fn only_documented_error_statuses_can_be_built() {
+    assert!(ClientErrorStatus::new(404).is_some());
+    assert!(ClientErrorStatus::new(200).is_none());
+    assert!(ClientErrorStatus::new(500).is_none());
+    assert!(ServerErrorStatus::new(503).is_some());
+    assert!(ServerErrorStatus::new(404).is_none());
+}
+
+/// A refused request: its headers, body, and the status and code it must get.
+struct Refused {
+    name: &'static str,
+    headers: Vec<(&'static str, &'static str)>,
+    body: String,
+    status: u16,
+    code: &'static str,
+}
+
+fn refused_cases() -> Vec<Refused> {
+    let json = vec![
+        ("authorization", "Bearer t"),
+        ("content-type", "application/json"),
+    ];
+    vec![
+        Refused {
+            name: "no token",
+            headers: vec![("content-type", "application/json")],
+            body: r#"{"reason":"busy"}"#.into(),
+            status: 401,
+            code: "InvalidAuthenticationToken",
+        },
+        Refused {
+            name: "empty token",
+            headers: vec![
+                ("authorization", "Bearer "),
+                ("content-type", "application/json"),
+            ],
+            body: r#"{"reason":"busy"}"#.into(),
+            status: 401,
+            code: "InvalidAuthenticationToken",
+        },
+        Refused {
+            name: "basic auth",
+            headers: vec![
+                ("authorization", "Basic dTpw"),
+                ("content-type", "application/json"),
+            ],
+            body: r#"{"reason":"busy"}"#.into(),
+            status: 401,
+            code: "InvalidAuthenticationToken",
+        },
+        Refused {
+            name: "text body",
+            headers: vec![
+                ("authorization", "Bearer t"),
+                ("content-type", "text/plain"),
+            ],
+            body: "busy".into(),
+            status: 415,
+            code: "UnsupportedMediaType",
+        },
+        Refused {
+            name: "no content type",
+            headers: vec![("authorization", "Bearer t")],
+            body: r#"{"reason":"busy"}"#.into(),
+            status: 415,
+            code: "UnsupportedMediaType",
+        },
+        Refused {
+            name: "malformed JSON",
+            headers: json.clone(),
+            body: r#"{"reason": "busy""#.into(),
+            status: 400,
+            code: "BadRequest",
+        },
+        Refused {
+            name: "not an object",
+            headers: json.clone(),
+            body: r#"["busy"]"#.into(),
+            status: 400,
+            code: "BadRequest",
+        },
+        Refused {
+            name: "wrong type",
+            headers: json.clone(),
+            body: r#"{"reason": 5}"#.into(),
+            status: 400,
+            code: "BadRequest",
+        },
+        Refused {
+            name: "unknown reason",
+            headers: json.clone(),
+            body: r#"{"reason": "sleepy"}"#.into(),
+            status: 400,
+            code: "BadRequest",
+        },
+        Refused {
+            name: "http callback",
+            headers: json.clone(),
+            body: r#"{"reason": "busy", "callbackUri": "http://bot.contoso.com/api/calls"}"#.into(),
+            status: 400,
+            code: "BadRequest",
+        },
+        Refused {
+            name: "callback not a URI",
+            headers: json.clone(),
+            body: r#"{"callbackUri": "https://"}"#.into(),
+            status: 400,
+            code: "BadRequest",
+        },
+        Refused {
+            name: "over 64 KiB",
+            headers: json.clone(),
+            body: format!(
+                r#"{{"reason": "busy", "pad": "{}"}}"#,
+                "x".repeat(70 * 1024)
+            ),
+            status: 413,
+            code: "RequestEntityTooLarge",
+        },
+    ]
+}
+
+#[tokio::test]
+async fn refused_requests_get_their_status_and_code_and_the_server_goes_on() {
+    let service = Recording::default();
+    let base = start(service.clone()).await;
+    let url = format!("{base}/communications/calls/{CALL_ID}/reject");
+    let good = [
+        ("authorization", "Bearer t"),
+        ("content-type", "application/json"),
+    ];
+    for case in refused_cases() {
+        let answer = post(&url, &case.headers, case.body.clone()).await;
+        assert_eq!(
+            answer.status, case.status,
+            "{}: {:#}",
+            case.name, answer.json
+        );
+        answer.assert_graph_error(case.status, case.code);
+        let next = post(&url, &good, r#"{"reason":"busy"}"#).await;
+        assert_eq!(next.status, 202, "after {}: {:#}", case.name, next.json);
+    }
+    let count = service.rejects.lock().expect("lock").len();
+    assert_eq!(
+        count,
+        refused_cases().len(),
+        "refused requests never reach the implementation"
+    );
+}
+
+#[tokio::test]
+async fn documented_casings_are_accepted_and_reach_the_implementation_canonical() {
+    let service = Recording::default();
+    let base = start(service.clone()).await;
+    let url = format!("{base}/app/calls/{CALL_ID}/reject");
+    let headers = [
+        ("authorization", "Bearer t"),
+        ("content-type", "application/json; charset=utf-8"),
+    ];
+    for (sent, parsed) in [
+        ("Busy", RejectReason::Busy),
+        ("None", RejectReason::None),
+        ("FORBIDDEN", RejectReason::Forbidden),
+    ] {
+        let answer = post(
+            &url,
+            &headers,
+            format!(r#"{{"reason":"{sent}","callbackUri":"https://bot.contoso.com/api/calls/1"}}"#),
+        )
+        .await;
+        assert_eq!(answer.status, 202, "{sent}: {:#}", answer.json);
+        let last = service
+            .rejects
+            .lock()
+            .expect("lock")
+            .last()
+            .cloned()
+            .expect("recorded");
+        assert_eq!(last.2.reason, Some(parsed));
+    }
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_get_graph_errors() {
+    let base = start(Recording::default()).await;
+    let unknown = post(
+        &format!("{base}/communications/calls/{CALL_ID}/answer"),
+        &[("authorization", "Bearer t")],
+        "{}",
+    )
+    .await;
+    unknown.assert_graph_error(404, "UnknownRoute");
+    let get: Answer =
+        answer(reqwest::Client::new().get(format!("{base}/communications/calls/{CALL_ID}/reject")))
+            .await;
+    get.assert_graph_error(405, "MethodNotAllowed");
+}
+
+#[tokio::test]
+async fn the_body_limit_is_configurable() {
+    let base = serve(
+        CommunicationsCallServer::new(Recording::default())
+            .body_limit(8)
+            .into_router(),
+    )
+    .await;
+    let answer = post(
+        &format!("{base}/communications/calls/{CALL_ID}/reject"),
+        &[
+            ("authorization", "Bearer t"),
+            ("content-type", "application/json"),
+        ],
+        r#"{"reason":"busy"}"#,
+    )
+    .await;
+    answer.assert_graph_error(413, "RequestEntityTooLarge");
+}
+
+/// Accepts only the token `alice-token` and establishes the name `alice`.
+struct NamedCallers;
+
+impl Authenticator for NamedCallers {
+    type Identity = String;
+
+    async fn authenticate(&self, headers: &axum::http::HeaderMap) -> Result<String, GraphError> {
+        match msgraph_calls::runtime::bearer_token(headers)? {
+            "alice-token" => Ok("alice".to_owned()),
+            _ => Err(GraphError::forbidden(
+                "this token belongs to nobody this service knows",
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct ByName(Arc<Mutex<Vec<String>>>);
+
+impl CommunicationsCall for ByName {
+    type Identity = String;
+
+    async fn reject(
+        &self,
+        identity: String,
+        _call_id: String,
+        _body: RejectRequestBody,
+    ) -> RejectResponse {
+        self.0.lock().expect("lock").push(identity);
+        RejectResponse::NoContent
+    }
+}
+
+#[tokio::test]
+async fn the_implementation_receives_what_the_authenticator_established() {
+    let service = ByName::default();
+    let base = serve(
+        CommunicationsCallServer::with_authenticator(service.clone(), NamedCallers).into_router(),
+    )
+    .await;
+    let alice = Client::builder()
+        .base_url(&base)
+        .bearer_token("alice-token")
+        .build();
+    let answered = alice
+        .reject(CALL_ID, &RejectRequestBody::default())
+        .await
+        .expect("204 is success");
+    assert_eq!(answered.status().as_u16(), 204);
+    let mallory = Client::builder()
+        .base_url(&base)
+        .bearer_token("mallory-token")
+        .build();
+    let err = mallory
+        .reject(CALL_ID, &RejectRequestBody::default())
+        .await
+        .expect_err("refused");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
+    assert_eq!(service.0.lock().expect("lock").clone(), ["alice"]);
+}
