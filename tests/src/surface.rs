@@ -85,16 +85,54 @@ fn render_item(item: &Item, all: &[Item], out: &mut String) {
                         writeln!(
                             out,
                             "impl {} {{ {} }}",
-                            imp.self_ty.to_token_stream(),
+                            tidy(&imp.self_ty.to_token_stream().to_string()),
                             tidy(&signature)
                         )
                         .unwrap();
+                        for (method, path) in routes(f.block.to_token_stream()) {
+                            writeln!(out, "    // route {method} {path}").unwrap();
+                        }
                         if let Some(route) = route {
                             writeln!(out, "    // {route}").unwrap();
                         }
                     }
                 }
             }
+        }
+        Item::Trait(t) if matches!(t.vis, syn::Visibility::Public(_)) => {
+            writeln!(
+                out,
+                "trait {}: {} {{",
+                t.ident,
+                tidy(&t.supertraits.to_token_stream().to_string())
+            )
+            .unwrap();
+            for item in &t.items {
+                match item {
+                    syn::TraitItem::Type(ty) => writeln!(
+                        out,
+                        "    type {}: {}",
+                        ty.ident,
+                        tidy(&ty.bounds.to_token_stream().to_string())
+                    )
+                    .unwrap(),
+                    syn::TraitItem::Fn(f) => {
+                        let default = if f.default.is_some() {
+                            " (provided)"
+                        } else {
+                            ""
+                        };
+                        writeln!(
+                            out,
+                            "    {}{default}",
+                            tidy(&f.sig.to_token_stream().to_string())
+                        )
+                        .unwrap();
+                    }
+                    _ => {}
+                }
+            }
+            writeln!(out, "}}").unwrap();
         }
         Item::Const(c) if matches!(c.vis, syn::Visibility::Public(_)) => {
             writeln!(
@@ -162,6 +200,34 @@ fn wire_values(name: &str, all: &[Item]) -> Vec<(String, String)> {
     values
 }
 
+/// The `.route("/path", ::axum::routing::post(..))` calls in a function body.
+fn routes(tokens: proc_macro2::TokenStream) -> Vec<(String, String)> {
+    use proc_macro2::TokenTree;
+    let mut found = Vec::new();
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, tree) in trees.iter().enumerate() {
+        match tree {
+            TokenTree::Ident(ident) if ident == "route" => {
+                if let Some(TokenTree::Group(args)) = trees.get(i + 1) {
+                    let inner: Vec<TokenTree> = args.stream().into_iter().collect();
+                    if let Some(TokenTree::Literal(path)) = inner.first() {
+                        let text = args.stream().to_string();
+                        let method = ["get", "post", "put", "patch", "delete"]
+                            .into_iter()
+                            .find(|m| text.contains(&format!("routing :: {m}")))
+                            .unwrap_or("?")
+                            .to_uppercase();
+                        found.push((method, path.to_string().trim_matches('"').to_owned()));
+                    }
+                }
+            }
+            TokenTree::Group(group) => found.extend(routes(group.stream())),
+            _ => {}
+        }
+    }
+    found
+}
+
 fn doc_text(attr: &syn::Attribute) -> Option<String> {
     if !attr.path().is_ident("doc") {
         return None;
@@ -199,6 +265,9 @@ fn tidy(tokens: &str) -> String {
         ":: std :: vec :: ",
         ":: std :: collections :: ",
         ":: serde_json :: ",
+        ":: std :: future :: ",
+        ":: std :: sync :: ",
+        ":: axum :: ",
         "crate :: types :: ",
         "crate :: runtime :: ",
     ] {
@@ -216,6 +285,9 @@ fn tidy(tokens: &str) -> String {
         .replace(" )", ")")
         .replace(" : ", ": ")
         .replace(",)", ")")
+        .replace("=()", "= ()")
+        .replace(" , ", ", ")
+        .replace(" <", "<")
         .replace("{ ", "{")
         .replace(" }", "}")
 }

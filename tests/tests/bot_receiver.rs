@@ -1,0 +1,450 @@
+//! The generated bot-side receiver on 127.0.0.1: documented notifications reach the handler typed
+//! and whole, real-traffic variants lose nothing, and no bad token or bad payload ever reaches the
+//! handler. Keys are generated here; nothing leaves 127.0.0.1.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use msgraph_calls::runtime::{
+    Delivery, DeliveryRoute, InboundAuth, JwtSettings, KeySource, SigningKey,
+};
+use msgraph_calls::types::{CommsNotification, CommsNotifications};
+use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
+use tests::HttpExample;
+use tests::server::{post, serve};
+use tokio::sync::mpsc;
+
+const APP_ID: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
+const TENANT: &str = "aa67bd4c-8475-432d-bd41-39f255720e0a";
+
+/// What the handler saw: the method called, the route, and the notification.
+type Seen = (&'static str, DeliveryRoute, CommsNotification);
+
+struct Forwarding(mpsc::UnboundedSender<Seen>);
+
+impl CommsNotificationsHandler for Forwarding {
+    async fn created(&self, delivery: &Delivery, notification: CommsNotification) {
+        let _ = self.0.send(("created", delivery.route, notification));
+    }
+
+    async fn updated(&self, delivery: &Delivery, notification: CommsNotification) {
+        let _ = self.0.send(("updated", delivery.route, notification));
+    }
+
+    async fn deleted(&self, delivery: &Delivery, notification: CommsNotification) {
+        let _ = self.0.send(("deleted", delivery.route, notification));
+    }
+
+    async fn other_change(&self, delivery: &Delivery, notification: CommsNotification) {
+        let _ = self.0.send(("other", delivery.route, notification));
+    }
+}
+
+struct Bot {
+    url: String,
+    key: SigningKey,
+    seen: mpsc::UnboundedReceiver<Seen>,
+    _keys_dir: tempfile::TempDir,
+}
+
+impl Bot {
+    /// A bot whose JWKS file holds one freshly generated key.
+    async fn start() -> Self {
+        let key = SigningKey::generate("graph-key-1").expect("key");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let jwks = dir.path().join("jwks.json");
+        std::fs::write(&jwks, SigningKey::jwks([&key]).to_string()).expect("write jwks");
+        let auth = InboundAuth::jwt(JwtSettings::new(APP_ID, KeySource::File(jwks)));
+        let (tx, seen) = mpsc::unbounded_channel();
+        let receiver = CommsNotificationsReceiver::new(Forwarding(tx), auth)
+            .webhook_path("/api/calls")
+            .callback_path("/api/calls/callback");
+        let url = serve(receiver.into_router()).await;
+        Self {
+            url,
+            key,
+            seen,
+            _keys_dir: dir,
+        }
+    }
+
+    fn token(&self) -> String {
+        self.key
+            .sign(&SigningKey::graph_claims(
+                APP_ID,
+                TENANT,
+                Duration::from_secs(300),
+            ))
+            .expect("sign")
+    }
+
+    async fn deliver(&self, path: &str, token: Option<&str>, body: &str) -> tests::server::Answer {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(bearer) = &bearer {
+            headers.push(("authorization", bearer.as_str()));
+        }
+        post(&format!("{}{path}", self.url), &headers, body.to_owned()).await
+    }
+
+    async fn next(&mut self) -> Seen {
+        tokio::time::timeout(Duration::from_secs(5), self.seen.recv())
+            .await
+            .expect("the handler is called within 5 s")
+            .expect("the handler channel is open")
+    }
+
+    /// Asserts the handler saw nothing more.
+    async fn nothing_more(&mut self) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(self.seen.try_recv().is_err(), "the handler was called");
+    }
+}
+
+#[tokio::test]
+async fn documented_notifications_reach_the_handler_typed_and_whole() {
+    let mut bot = Bot::start().await;
+    for (example, method, path, route) in [
+        (
+            "notifications/incoming.http",
+            "created",
+            "/api/calls",
+            DeliveryRoute::Webhook,
+        ),
+        (
+            "notifications/deleted.http",
+            "deleted",
+            "/api/calls/callback",
+            DeliveryRoute::Callback,
+        ),
+    ] {
+        let documented = HttpExample::load(example);
+        let answer = bot
+            .deliver(
+                path,
+                Some(&bot.token()),
+                documented.body.as_deref().expect("body"),
+            )
+            .await;
+        assert_eq!(answer.status, 202, "{:#}", answer.json);
+        let (called, seen_route, notification) = bot.next().await;
+        assert_eq!((called, seen_route), (method, route));
+        assert!(notification.resource_data.is_some(), "the call is typed");
+        let expected = &documented.json()["value"][0];
+        assert_eq!(
+            &serde_json::to_value(&notification).expect("serializes"),
+            expected
+        );
+    }
+    bot.nothing_more().await;
+}
+
+#[tokio::test]
+async fn extra_properties_and_unknown_members_are_accepted_and_kept() {
+    let mut bot = Bot::start().await;
+    let text = tests::read("tests/fixtures/traffic/future-members.json");
+    let answer = bot.deliver("/api/calls", Some(&bot.token()), &text).await;
+    assert_eq!(answer.status, 202, "{:#}", answer.json);
+    let (called, _, notification) = bot.next().await;
+    assert_eq!(
+        called, "other",
+        "an unknown change type goes to other_change"
+    );
+    let original: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        serde_json::to_value(&notification).expect("serializes"),
+        original["value"][0]
+    );
+    let payload: CommsNotifications = serde_json::from_str(&text).expect("parses");
+    assert_eq!(
+        serde_json::to_value(&payload).expect("serializes"),
+        original,
+        "the envelope keeps its extras too"
+    );
+}
+
+#[tokio::test]
+async fn bad_payloads_get_400_and_never_reach_the_handler() {
+    let mut bot = Bot::start().await;
+    let token = bot.token();
+    for body in [
+        r#"{"value": [{"changeType": 7}]}"#,
+        r#"{"value": "#,
+        "[]",
+        r#"{"value": {"a": 1}}"#,
+    ] {
+        let answer = bot.deliver("/api/calls", Some(&token), body).await;
+        answer.assert_graph_error(400, "BadRequest");
+    }
+    let unknown = bot.deliver("/somewhere/else", Some(&token), "{}").await;
+    unknown.assert_graph_error(404, "UnknownRoute");
+    bot.nothing_more().await;
+}
+
+fn encode_json(value: &serde_json::Value) -> String {
+    URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+/// A token signed with HMAC-SHA256, using `secret` as the key.
+fn hs256_token(claims: &serde_json::Value, kid: &str, secret: &[u8]) -> String {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some(kid.to_owned());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .expect("sign")
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused_and_never_reach_the_handler() {
+    let mut bot = Bot::start().await;
+    let valid = SigningKey::graph_claims(APP_ID, TENANT, Duration::from_secs(300));
+    let with = |change: &dyn Fn(&mut serde_json::Map<String, serde_json::Value>)| {
+        let mut claims = valid.as_object().expect("object").clone();
+        change(&mut claims);
+        serde_json::Value::Object(claims)
+    };
+    let now = valid["iat"].as_u64().expect("iat");
+    let other_key = SigningKey::generate("graph-key-unknown").expect("key");
+    let public_key_text = bot.key.jwk().to_string();
+    let cases: Vec<(&str, Option<String>, u16)> = vec![
+        ("no token", None, 401),
+        ("malformed", Some("not-a-jwt".to_owned()), 401),
+        (
+            "expired",
+            Some(
+                bot.key
+                    .sign(&with(&|c| {
+                        c.insert("exp".into(), (now - 3600).into());
+                    }))
+                    .expect("sign"),
+            ),
+            401,
+        ),
+        (
+            "not yet valid",
+            Some(
+                bot.key
+                    .sign(&with(&|c| {
+                        c.insert("nbf".into(), (now + 3600).into());
+                    }))
+                    .expect("sign"),
+            ),
+            401,
+        ),
+        (
+            "wrong audience",
+            Some(
+                bot.key
+                    .sign(&with(&|c| {
+                        c.insert("aud".into(), "another-bot".into());
+                    }))
+                    .expect("sign"),
+            ),
+            403,
+        ),
+        (
+            "wrong issuer",
+            Some(
+                bot.key
+                    .sign(&with(&|c| {
+                        c.insert("iss".into(), "https://evil.example".into());
+                    }))
+                    .expect("sign"),
+            ),
+            403,
+        ),
+        (
+            "no tid",
+            Some(
+                bot.key
+                    .sign(&with(&|c| {
+                        c.remove("tid");
+                    }))
+                    .expect("sign"),
+            ),
+            403,
+        ),
+        (
+            "unknown key",
+            Some(other_key.sign(&valid).expect("sign")),
+            401,
+        ),
+        (
+            "alg none",
+            Some(format!(
+                "{}.{}.",
+                encode_json(
+                    &serde_json::json!({"alg": "none", "typ": "JWT", "kid": "graph-key-1"})
+                ),
+                encode_json(&valid)
+            )),
+            401,
+        ),
+        (
+            "HS256 with the public key",
+            Some(hs256_token(
+                &valid,
+                "graph-key-1",
+                public_key_text.as_bytes(),
+            )),
+            401,
+        ),
+    ];
+    let body = HttpExample::load("notifications/incoming.http")
+        .body
+        .expect("body");
+    for (name, token, status) in cases {
+        let answer = bot.deliver("/api/calls", token.as_deref(), &body).await;
+        assert_eq!(answer.status, status, "{name}: {:#}", answer.json);
+        let code = if status == 401 {
+            "InvalidAuthenticationToken"
+        } else {
+            "Forbidden"
+        };
+        answer.assert_graph_error(status, code);
+    }
+    bot.nothing_more().await;
+    let answer = bot.deliver("/api/calls", Some(&bot.token()), &body).await;
+    assert_eq!(
+        answer.status, 202,
+        "a valid token after all the refusals: {:#}",
+        answer.json
+    );
+    assert_eq!(bot.next().await.0, "created");
+}
+
+#[tokio::test]
+async fn keys_from_a_url_are_cached_and_an_unknown_kid_refreshes_once() {
+    let first = SigningKey::generate("k1").expect("key");
+    let second = SigningKey::generate("k2").expect("key");
+    let published = Arc::new(Mutex::new(SigningKey::jwks([&first])));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let jwks_router = {
+        let published = published.clone();
+        let fetches = fetches.clone();
+        axum::Router::new().route(
+            "/keys",
+            axum::routing::get(move || {
+                fetches.fetch_add(1, Ordering::SeqCst);
+                let body = published.lock().expect("lock").clone();
+                async move { axum::Json(body) }
+            }),
+        )
+    };
+    let keys_url = format!("{}/keys", serve(jwks_router).await);
+    let settings = JwtSettings::new(APP_ID, KeySource::parse(&keys_url))
+        .with_unknown_kid_refresh_gap(Duration::ZERO);
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    let bot_url = serve(
+        CommsNotificationsReceiver::new(Forwarding(tx), InboundAuth::jwt(settings)).into_router(),
+    )
+    .await;
+    let body = HttpExample::load("notifications/incoming.http")
+        .body
+        .expect("body");
+    let claims = SigningKey::graph_claims(APP_ID, TENANT, Duration::from_secs(300));
+    let deliver = |token: String| {
+        let url = format!("{bot_url}/api/calls");
+        let body = body.clone();
+        async move {
+            let bearer = format!("Bearer {token}");
+            post(
+                &url,
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", &bearer),
+                ],
+                body,
+            )
+            .await
+            .status
+        }
+    };
+
+    assert_eq!(deliver(first.sign(&claims).expect("sign")).await, 202);
+    assert_eq!(deliver(first.sign(&claims).expect("sign")).await, 202);
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        1,
+        "known keys come from the cache"
+    );
+
+    *published.lock().expect("lock") = SigningKey::jwks([&first, &second]);
+    assert_eq!(
+        deliver(second.sign(&claims).expect("sign")).await,
+        202,
+        "a rotated-in key is found"
+    );
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        2,
+        "the unknown kid caused exactly one refresh"
+    );
+
+    let stranger = SigningKey::generate("k3").expect("key");
+    assert_eq!(deliver(stranger.sign(&claims).expect("sign")).await, 401);
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        3,
+        "one refresh, then refused"
+    );
+    for _ in 0..3 {
+        assert!(seen.recv().await.is_some());
+    }
+}
+
+#[tokio::test]
+async fn disabled_authentication_accepts_unsigned_deliveries() {
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    let auth = InboundAuth::insecure_disabled_for_local_development_only();
+    let url = serve(CommsNotificationsReceiver::new(Forwarding(tx), auth).into_router()).await;
+    let body = HttpExample::load("notifications/deleted.http")
+        .body
+        .expect("body");
+    let answer = post(
+        &format!("{url}/api/calls"),
+        &[("content-type", "application/json")],
+        body,
+    )
+    .await;
+    assert_eq!(answer.status, 202);
+    assert_eq!(seen.recv().await.expect("called").0, "deleted");
+}
+
+/// A handler that takes its time: the sender is answered before it finishes.
+struct Slow(mpsc::UnboundedSender<Seen>);
+
+impl CommsNotificationsHandler for Slow {
+    async fn created(&self, delivery: &Delivery, notification: CommsNotification) {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let _ = self.0.send(("created", delivery.route, notification));
+    }
+}
+
+#[tokio::test]
+async fn a_slow_handler_never_holds_the_request_open() {
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    let auth = InboundAuth::insecure_disabled_for_local_development_only();
+    let url = serve(CommsNotificationsReceiver::new(Slow(tx), auth).into_router()).await;
+    let body = HttpExample::load("notifications/incoming.http")
+        .body
+        .expect("body");
+    let answer = post(
+        &format!("{url}/api/calls"),
+        &[("content-type", "application/json")],
+        body,
+    )
+    .await;
+    assert_eq!(answer.status, 202);
+    assert!(
+        seen.try_recv().is_err(),
+        "answered while the handler was still running"
+    );
+    assert_eq!(seen.recv().await.expect("handler finishes").0, "created");
+}
