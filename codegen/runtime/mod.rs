@@ -22,7 +22,7 @@ pub use open_enum::{OpenEnum, deserialize_open_enum};
 pub use signing::SigningKey;
 #[cfg(feature = "server")]
 pub use server::{
-    Authenticator, BearerToken, ClientErrorStatus, DEFAULT_BODY_LIMIT, Delivery, DeliveryRoute, GraphError, RequireBearer, ServerErrorStatus,
-    Validate, bad_path, bearer_token, check_enum, check_string, json_response, method_not_allowed, read_json,
+    Authenticator, BearerToken, Checks, ClientErrorStatus, DEFAULT_BODY_LIMIT, Delivery, DeliveryRoute, GraphError, RequireBearer, ServerErrorStatus,
+    Validate, bad_path, bearer_token, check_enum, check_string, is_http_loopback, json_response, method_not_allowed, read_json,
     unknown_route,
 };

@@ -202,14 +202,24 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<&str, GraphError> {
 /// Checks a parsed request body against the constraints of the API description.
 pub trait Validate {
     /// `Err` with a message naming the property and what is wrong.
-    fn validate(&self) -> Result<(), String>;
+    fn validate(&self, checks: &Checks) -> Result<(), String>;
+}
+
+/// How strictly [`Validate`] applies the description's constraints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Checks {
+    /// Accept `http://` URLs on a loopback host (`127.0.0.1`, `[::1]`, `localhost`) where the
+    /// description asks for `https://`. For local development only.
+    pub allow_http_loopback: bool,
 }
 
 /// Checks a string against the constraints the description gives it.
-pub fn check_string(wire_name: &str, value: &str, prefix: Option<&str>, uri: bool) -> Result<(), String> {
+pub fn check_string(checks: &Checks, wire_name: &str, value: &str, prefix: Option<&str>, uri: bool) -> Result<(), String> {
     if let Some(prefix) = prefix {
         let starts = value.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix));
-        if !starts {
+        let loopback_exception =
+            checks.allow_http_loopback && prefix.eq_ignore_ascii_case("https://") && is_http_loopback(value);
+        if !starts && !loopback_exception {
             return Err(format!("`{wire_name}` must start with `{prefix}`; got `{value}`"));
         }
     }
@@ -217,6 +227,22 @@ pub fn check_string(wire_name: &str, value: &str, prefix: Option<&str>, uri: boo
         return Err(format!("`{wire_name}` must be an absolute URI; got `{value}`"));
     }
     Ok(())
+}
+
+/// Whether `value` is an `http://` URL whose host is a loopback address or `localhost`.
+pub fn is_http_loopback(value: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(value) else {
+        return false;
+    };
+    if url.scheme() != "http" {
+        return false;
+    }
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 /// Checks that an open enum value is a member the description names.

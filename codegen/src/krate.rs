@@ -33,6 +33,7 @@ const DEPENDENCIES: &[(&str, &str)] = &[
         "{ version = \"1\", features = [\"fs\", \"rt\", \"sync\"], optional = true }",
     ),
     ("tracing", "{ version = \"0.1\", optional = true }"),
+    ("url", "{ version = \"2\", optional = true }"),
     (
         "uuid",
         "{ version = \"1\", features = [\"v4\"], optional = true }",
@@ -44,7 +45,7 @@ const FEATURES: &[(&str, &str)] = &[
     ("default", "[\"server\"]"),
     (
         "server",
-        "[\"dep:arc-swap\", \"dep:axum\", \"dep:jsonwebtoken\", \"dep:time\", \"dep:tokio\", \"dep:tracing\", \"dep:uuid\"]",
+        "[\"dep:arc-swap\", \"dep:axum\", \"dep:jsonwebtoken\", \"dep:time\", \"dep:tokio\", \"dep:tracing\", \"dep:url\", \"dep:uuid\"]",
     ),
     ("mock", "[\"server\", \"dep:aws-lc-rs\", \"dep:base64\"]"),
 ];

@@ -123,6 +123,7 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
             service: ::std::sync::Arc<T>,
             authenticator: A,
             body_limit: usize,
+            checks: crate::runtime::Checks,
         }
 
         impl<T: #trait_name<Identity = crate::runtime::BearerToken>> #server_name<T, crate::runtime::RequireBearer> {
@@ -143,12 +144,20 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
                     service: ::std::sync::Arc::new(service),
                     authenticator,
                     body_limit: crate::runtime::DEFAULT_BODY_LIMIT,
+                    checks: crate::runtime::Checks::default(),
                 }
             }
 
             /// The largest request body accepted, in bytes (by default 64 KiB); larger ones get `413`.
             pub fn body_limit(mut self, bytes: usize) -> Self {
                 self.body_limit = bytes;
+                self
+            }
+
+            /// Accepts `http://` URLs on loopback hosts where the description asks for `https://`.
+            /// For local development only.
+            pub fn allow_http_loopback_urls(mut self, allow: bool) -> Self {
+                self.checks.allow_http_loopback = allow;
                 self
             }
 
@@ -188,7 +197,7 @@ fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operati
                         Ok(body) => body,
                         Err(err) => return err.into_response(),
                     };
-                    if let Err(message) = crate::runtime::Validate::validate(&body) {
+                    if let Err(message) = crate::runtime::Validate::validate(&body, &server.checks) {
                         return crate::runtime::GraphError::bad_request(message).into_response();
                     }
                 },
@@ -354,7 +363,8 @@ fn emit_validations(api: &Api) -> TokenStream {
         });
         Some(quote! {
             impl crate::runtime::Validate for crate::types::#ident {
-                fn validate(&self) -> ::std::result::Result<(), ::std::string::String> {
+                fn validate(&self, checks: &crate::runtime::Checks) -> ::std::result::Result<(), ::std::string::String> {
+                    let _ = checks;
                     #(#checks)*
                     Ok(())
                 }
@@ -379,14 +389,16 @@ fn value_check(
                 None => quote!(::std::option::Option::None),
             };
             let uri = checks.uri;
-            Some(quote!(crate::runtime::check_string(#wire, #value, #prefix, #uri)?;))
+            Some(quote!(crate::runtime::check_string(checks, #wire, #value, #prefix, #uri)?;))
         }
         FieldType::Named(name) => match &api.types.get(name)?.kind {
             TypeKind::Enum(def) => {
                 let members = def.members.iter().map(|m| &m.wire_name);
                 Some(quote!(crate::runtime::check_enum(#wire, #value, &[#(#members),*])?;))
             }
-            TypeKind::Struct(_) => Some(quote!(crate::runtime::Validate::validate(#value)?;)),
+            TypeKind::Struct(_) => {
+                Some(quote!(crate::runtime::Validate::validate(#value, checks)?;))
+            }
         },
         FieldType::Array(item) => {
             let inner = value_check(api, item, wire, checks, quote!(item))?;

@@ -25,6 +25,7 @@ pub struct CommunicationsCallServer<T, A = crate::runtime::RequireBearer> {
     service: ::std::sync::Arc<T>,
     authenticator: A,
     body_limit: usize,
+    checks: crate::runtime::Checks,
 }
 impl<T: CommunicationsCall<Identity = crate::runtime::BearerToken>>
     CommunicationsCallServer<T, crate::runtime::RequireBearer>
@@ -45,11 +46,18 @@ where
             service: ::std::sync::Arc::new(service),
             authenticator,
             body_limit: crate::runtime::DEFAULT_BODY_LIMIT,
+            checks: crate::runtime::Checks::default(),
         }
     }
     /// The largest request body accepted, in bytes (by default 64 KiB); larger ones get `413`.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+    /// Accepts `http://` URLs on loopback hosts where the description asks for `https://`.
+    /// For local development only.
+    pub fn allow_http_loopback_urls(mut self, allow: bool) -> Self {
+        self.checks.allow_http_loopback = allow;
         self
     }
     /// The routes of every operation, with Graph-style answers for unknown paths and methods.
@@ -102,7 +110,7 @@ where
             Ok(body) => body,
             Err(err) => return err.into_response(),
         };
-    if let Err(message) = crate::runtime::Validate::validate(&body) {
+    if let Err(message) = crate::runtime::Validate::validate(&body, &server.checks) {
         return crate::runtime::GraphError::bad_request(message).into_response();
     }
     server
@@ -142,7 +150,11 @@ impl ::axum::response::IntoResponse for RejectResponse {
     }
 }
 impl crate::runtime::Validate for crate::types::RejectRequestBody {
-    fn validate(&self) -> ::std::result::Result<(), ::std::string::String> {
+    fn validate(
+        &self,
+        checks: &crate::runtime::Checks,
+    ) -> ::std::result::Result<(), ::std::string::String> {
+        let _ = checks;
         if let ::std::option::Option::Some(value) = &self.reason {
             crate::runtime::check_enum(
                 "reason",
@@ -152,6 +164,7 @@ impl crate::runtime::Validate for crate::types::RejectRequestBody {
         }
         if let ::std::option::Option::Some(value) = &self.callback_uri {
             crate::runtime::check_string(
+                checks,
                 "callbackUri",
                 value,
                 ::std::option::Option::Some("https://"),

@@ -400,3 +400,34 @@ async fn the_implementation_receives_what_the_authenticator_established() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert_eq!(service.0.lock().expect("lock").clone(), ["alice"]);
 }
+
+#[tokio::test]
+async fn http_loopback_callbacks_are_accepted_only_when_allowed() {
+    let strict = start(Recording::default()).await;
+    let relaxed = serve(
+        CommunicationsCallServer::new(Recording::default())
+            .allow_http_loopback_urls(true)
+            .into_router(),
+    )
+    .await;
+    let headers = [
+        ("authorization", "Bearer t"),
+        ("content-type", "application/json"),
+    ];
+    let body = |uri: &str| format!(r#"{{"reason":"busy","callbackUri":"{uri}"}}"#);
+    for (base, uri, status) in [
+        (&strict, "http://127.0.0.1:9/api/calls", 400),
+        (&relaxed, "http://127.0.0.1:9/api/calls", 202),
+        (&relaxed, "http://localhost:9/api/calls", 202),
+        (&relaxed, "http://bot.contoso.com/api/calls", 400),
+        (&relaxed, "https://bot.contoso.com/api/calls", 202),
+    ] {
+        let answer = post(
+            &format!("{base}/communications/calls/{CALL_ID}/reject"),
+            &headers,
+            body(uri),
+        )
+        .await;
+        assert_eq!(answer.status, status, "{uri}: {:#}", answer.json);
+    }
+}

@@ -22,9 +22,10 @@ pub use key::Key;
 pub use open_enum::{OpenEnum, deserialize_open_enum};
 #[cfg(feature = "server")]
 pub use server::{
-    Authenticator, BearerToken, ClientErrorStatus, DEFAULT_BODY_LIMIT, Delivery, DeliveryRoute,
-    GraphError, RequireBearer, ServerErrorStatus, Validate, bad_path, bearer_token, check_enum,
-    check_string, json_response, method_not_allowed, read_json, unknown_route,
+    Authenticator, BearerToken, Checks, ClientErrorStatus, DEFAULT_BODY_LIMIT, Delivery,
+    DeliveryRoute, GraphError, RequireBearer, ServerErrorStatus, Validate, bad_path, bearer_token,
+    check_enum, check_string, is_http_loopback, json_response, method_not_allowed, read_json,
+    unknown_route,
 };
 #[cfg(feature = "mock")]
 pub use signing::SigningKey;
