@@ -17,6 +17,11 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
     for op in &api.operations {
         services.entry(op.service.as_str()).or_default().push(op);
     }
+    let imports = (!api.operations.is_empty()).then(|| {
+        quote!(
+            use ::axum::response::IntoResponse as _;
+        )
+    });
     let services = services.iter().map(|(name, ops)| emit_service(name, ops));
     let responses = api.operations.iter().map(emit_response);
     let validations = emit_validations(api);
@@ -25,7 +30,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         //! server's `into_router`. Requests are authenticated, read and validated before the
         //! implementation is called; every rejected request gets a Graph-style error body.
 
-        use ::axum::response::IntoResponse as _;
+        #imports
 
         #(#services)*
         #(#responses)*

@@ -19,6 +19,11 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
             .or_default()
             .push(notification);
     }
+    let imports = (!by_body.is_empty()).then(|| {
+        quote!(
+            use ::axum::response::IntoResponse as _;
+        )
+    });
     let receivers = by_body
         .values()
         .map(|deliveries| emit_receiver(api, deliveries));
@@ -28,7 +33,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         //! as its token is valid and its body parsed; the handler runs afterwards, on its own task,
         //! so a slow handler never holds the sender's request open.
 
-        use ::axum::response::IntoResponse as _;
+        #imports
 
         #(#receivers)*
     }

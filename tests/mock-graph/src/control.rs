@@ -1,0 +1,258 @@
+//! The control API under `/_sim`: place an incoming call, inspect a call and the notifications
+//! delivered for it, answer a call, and publish the signing keys.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use msgraph_calls::runtime::{GraphError, json_response, read_json};
+use msgraph_calls::types::{
+    Call, CallDirection, ChangeType, ChatInfo, Identity, IdentitySet, InvitationParticipantInfo,
+    MeetingInfo, Modality, ParticipantInfo,
+};
+use serde::Deserialize;
+
+use crate::state::{self, CallState};
+use crate::{Sim, delivery};
+
+/// The body of `POST /_sim/calls`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PlaceCall {
+    callback_uri: String,
+    source: Option<ParticipantInfo>,
+    targets: Option<Vec<InvitationParticipantInfo>>,
+    requested_modalities: Option<Vec<Modality>>,
+    chat_info: Option<ChatInfo>,
+    meeting_info: Option<MeetingInfo>,
+    tenant_id: Option<String>,
+}
+
+pub(crate) fn router(sim: Arc<Sim>) -> axum::Router {
+    axum::Router::new()
+        .route("/_sim/calls", post(place_call))
+        .route("/_sim/calls/{id}", get(show_call))
+        .route("/_sim/calls/{id}/answer", post(answer_call))
+        .route("/_sim/jwks", get(jwks))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(sim)
+}
+
+/// Whether the simulator may post to `url`: `https`, or `http` on loopback when allowed.
+pub(crate) fn callback_allowed(sim: &Sim, url: &str) -> Result<(), GraphError> {
+    let parsed = reqwest::Url::parse(url).map_err(|err| {
+        GraphError::bad_request(format!("`callbackUri` is not a URL ({err}): `{url}`"))
+    })?;
+    if parsed.scheme() == "https" {
+        return Ok(());
+    }
+    if sim.config.allow_http_callbacks && msgraph_calls::runtime::is_http_loopback(url) {
+        return Ok(());
+    }
+    Err(GraphError::bad_request(format!(
+        "`callbackUri` must be https, as Graph requires; got `{url}` (start with --allow-http-callbacks to allow http on loopback)"
+    )))
+}
+
+fn identity(display_name: &str, id: &str) -> Identity {
+    Identity {
+        display_name: Some(display_name.to_owned()),
+        id: Some(id.to_owned()),
+        ..Default::default()
+    }
+}
+
+fn located<T>(
+    mut value: T,
+    extras: impl FnOnce(&mut T) -> &mut serde_json::Map<String, serde_json::Value>,
+) -> T {
+    let map = extras(&mut value);
+    map.insert("region".to_owned(), "westus".into());
+    map.insert("languageId".to_owned(), "en-US".into());
+    value
+}
+
+async fn place_call(State(sim): State<Arc<Sim>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let placed: PlaceCall = match read_json(
+        &parts.headers,
+        body,
+        msgraph_calls::runtime::DEFAULT_BODY_LIMIT,
+    )
+    .await
+    {
+        Ok(placed) => placed,
+        Err(err) => return err.into_response(),
+    };
+    if let Err(err) = callback_allowed(&sim, &placed.callback_uri) {
+        return err.into_response();
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let tenant_id = placed
+        .tenant_id
+        .clone()
+        .unwrap_or_else(|| sim.config.tenant_id.clone());
+    let source = placed.source.unwrap_or_else(|| {
+        let user = identity("Simulated caller", &uuid::Uuid::new_v4().to_string());
+        located(
+            ParticipantInfo {
+                identity: Some(IdentitySet {
+                    user: Some(user),
+                    ..Default::default()
+                }),
+                region: Some("westus".to_owned()),
+                language_id: Some("en-US".to_owned()),
+                ..Default::default()
+            },
+            |p| &mut p.additional_properties,
+        )
+    });
+    let source = ParticipantInfo {
+        additional_properties: strip_location(source.additional_properties),
+        ..source
+    };
+    let targets = placed.targets.unwrap_or_else(|| {
+        let bot = identity("Calling Bot", &sim.config.app_id);
+        vec![located(
+            InvitationParticipantInfo {
+                identity: Some(IdentitySet {
+                    application: Some(bot),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            |t| &mut t.additional_properties,
+        )]
+    });
+    let mut call = Call {
+        odata_type: Some("#microsoft.graph.call".to_owned()),
+        state: Some(msgraph_calls::types::CallState::Incoming),
+        direction: Some(CallDirection::Incoming),
+        source: Some(source),
+        targets: Some(targets),
+        requested_modalities: Some(
+            placed
+                .requested_modalities
+                .unwrap_or_else(|| vec![Modality::Audio]),
+        ),
+        chat_info: placed.chat_info,
+        meeting_info: placed.meeting_info,
+        tenant_id: Some(tenant_id.clone()),
+        ..Default::default()
+    };
+    call.additional_properties.insert(
+        "@odata.id".to_owned(),
+        format!("/communications/calls/{id}").into(),
+    );
+    sim.calls.with(|calls| {
+        calls.insert(
+            id.clone(),
+            state::Call {
+                state: CallState::Incoming,
+                reject_reason: None,
+                webhook: placed.callback_uri.clone(),
+                tenant_id,
+                rang_at: Instant::now(),
+                deliveries: Vec::new(),
+                delivery_order: Arc::default(),
+            },
+        );
+    });
+    tracing::info!(call_id = %id, webhook = %placed.callback_uri, "incoming call placed");
+    delivery::spawn(
+        sim.clone(),
+        id.clone(),
+        placed.callback_uri.clone(),
+        delivery::envelope(ChangeType::Created, &id, call),
+    );
+    spawn_ring_timeout(sim, id.clone());
+    json_response(StatusCode::CREATED, &serde_json::json!({ "id": id }))
+}
+
+/// The documented shape keeps `region` and `languageId` as properties of the participant itself.
+fn strip_location(
+    map: serde_json::Map<String, serde_json::Value>,
+) -> serde_json::Map<String, serde_json::Value> {
+    map.into_iter()
+        .filter(|(k, _)| k != "region" && k != "languageId")
+        .collect()
+}
+
+/// Ends the call when its ring window passes unanswered, and tells the bot.
+fn spawn_ring_timeout(sim: Arc<Sim>, id: String) {
+    tokio::spawn(async move {
+        tokio::time::sleep(sim.config.ring_timeout).await;
+        let webhook = sim.calls.with(|calls| {
+            let call = calls.get_mut(&id)?;
+            (call.state == CallState::Incoming).then(|| {
+                call.state = CallState::Terminated;
+                call.webhook.clone()
+            })
+        });
+        if let Some(webhook) = webhook {
+            tracing::info!(call_id = %id, "the call rang out unanswered");
+            delivery::spawn(
+                sim.clone(),
+                id.clone(),
+                webhook,
+                delivery::envelope(ChangeType::Deleted, &id, delivery::deleted_call(&id)),
+            );
+        }
+    });
+}
+
+fn call_not_found() -> GraphError {
+    GraphError::new(StatusCode::NOT_FOUND, "8522", "Call not found")
+}
+
+async fn show_call(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
+    let shown = sim.calls.with(|calls| {
+        calls.get(&id).map(|call| {
+            serde_json::json!({
+                "id": id,
+                "state": call.state,
+                "rejectReason": call.reject_reason,
+                "notifications": call.deliveries,
+            })
+        })
+    });
+    match shown {
+        Some(body) => json_response(StatusCode::OK, &body),
+        None => call_not_found().into_response(),
+    }
+}
+
+async fn answer_call(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
+    let ring_timeout = sim.config.ring_timeout;
+    let outcome = sim.calls.with(|calls| match calls.get_mut(&id) {
+        Some(call)
+            if call.state == CallState::Incoming && call.rang_at.elapsed() <= ring_timeout =>
+        {
+            call.state = CallState::Established;
+            Ok(())
+        }
+        Some(call) if call.state == CallState::Established => Err(GraphError::new(
+            StatusCode::CONFLICT,
+            "CallAlreadyAnswered",
+            "the call was already answered",
+        )),
+        _ => Err(call_not_found()),
+    });
+    match outcome {
+        Ok(()) => json_response(
+            StatusCode::OK,
+            &serde_json::json!({ "id": id, "state": CallState::Established }),
+        ),
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn jwks(State(sim): State<Arc<Sim>>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &msgraph_calls::runtime::SigningKey::jwks([&sim.key]),
+    )
+}

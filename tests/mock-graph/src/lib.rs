@@ -1,0 +1,138 @@
+//! A local simulator of Microsoft Graph's calls API for bot developers without access to the
+//! service: it places incoming calls, delivers `commsNotifications` signed as Graph signs them, and
+//! answers reject as `call-reject` documents (ring window, `Call not found`, answered calls).
+//!
+//! Start it in-process with [`MockGraph::start`] on an ephemeral port, or run the `mock-graph`
+//! binary. It is built only on the public API of the generated crate `msgraph-calls`.
+
+mod control;
+mod delivery;
+mod service;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use msgraph_calls::runtime::SigningKey;
+
+pub use state::{CallState, DeliveryRecord};
+
+/// How the simulator behaves.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The bot's application id: the audience of every notification token.
+    pub app_id: String,
+    /// The tenant notifications are sent for, unless a placed call names another.
+    pub tenant_id: String,
+    /// How long an incoming call rings before it times out (15 s in the service).
+    pub ring_timeout: Duration,
+    /// Accept `http://` callback URLs on loopback hosts. For local development only.
+    pub allow_http_callbacks: bool,
+    /// How many times a failed delivery is tried in all.
+    pub delivery_attempts: u32,
+    /// The wait before the first retry; it doubles with every retry.
+    pub retry_backoff: Duration,
+    /// How long one delivery attempt may take.
+    pub delivery_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            app_id: "2891555a-92ff-42e6-80fa-6e1300c6b5c6".to_owned(),
+            tenant_id: "aa67bd4c-8475-432d-bd41-39f255720e0a".to_owned(),
+            ring_timeout: Duration::from_secs(15),
+            allow_http_callbacks: false,
+            delivery_attempts: 4,
+            retry_backoff: Duration::from_millis(200),
+            delivery_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The simulator's shared state.
+pub(crate) struct Sim {
+    pub(crate) config: Config,
+    pub(crate) key: SigningKey,
+    pub(crate) calls: state::Calls,
+    pub(crate) http: reqwest::Client,
+}
+
+/// A simulator, ready to be served.
+#[derive(Clone)]
+pub struct MockGraph {
+    sim: Arc<Sim>,
+}
+
+/// A simulator serving on a local port.
+pub struct RunningMockGraph {
+    /// `http://ADDR`, the base URL of both the Graph API and the control API.
+    pub base_url: String,
+    /// The address it listens on.
+    pub address: SocketAddr,
+    /// The simulator.
+    pub graph: MockGraph,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RunningMockGraph {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl MockGraph {
+    /// A simulator with a freshly generated signing key.
+    pub fn new(config: Config) -> anyhow::Result<Self> {
+        let key = SigningKey::generate(format!("mock-graph-{}", uuid::Uuid::new_v4()))
+            .map_err(anyhow::Error::msg)?;
+        let http = reqwest::Client::builder()
+            .timeout(config.delivery_timeout)
+            .build()?;
+        Ok(Self {
+            sim: Arc::new(Sim {
+                config,
+                key,
+                calls: state::Calls::default(),
+                http,
+            }),
+        })
+    }
+
+    /// The routes: the Graph API (`/communications/calls/{id}/reject`, `/app/calls/{id}/reject`) and
+    /// the control API under `/_sim`.
+    pub fn router(&self) -> axum::Router {
+        control::router(self.sim.clone()).merge(service::router(self.sim.clone()))
+    }
+
+    /// The public keys notifications are signed with, as a JWKS document.
+    pub fn jwks(&self) -> serde_json::Value {
+        SigningKey::jwks([&self.sim.key])
+    }
+
+    /// Serves on `address` (port 0 for an ephemeral one).
+    pub async fn start(config: Config, address: SocketAddr) -> anyhow::Result<RunningMockGraph> {
+        let graph = Self::new(config)?;
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        let address = listener.local_addr()?;
+        let router = graph.router();
+        let server = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, router).await {
+                tracing::error!(error = %err, "the simulator stopped serving");
+            }
+        });
+        tracing::info!(%address, "mock Graph listening");
+        Ok(RunningMockGraph {
+            base_url: format!("http://{address}"),
+            address,
+            graph,
+            server,
+        })
+    }
+
+    /// Serves on an ephemeral port of 127.0.0.1.
+    pub async fn start_local(config: Config) -> anyhow::Result<RunningMockGraph> {
+        Self::start(config, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+}

@@ -1,0 +1,84 @@
+//! The Graph side: the generated `CommunicationsCall` stub, implemented as the service behaves.
+//! A reject within the ring window ends the call and tells the bot (`deleted`); an unknown, ended or
+//! rung-out call is `404 Call not found`; an answered call is refused and goes on.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use msgraph_calls::runtime::{BearerToken, ClientErrorStatus, GraphError};
+use msgraph_calls::server::{CommunicationsCall, CommunicationsCallServer, RejectResponse};
+use msgraph_calls::types::{ChangeType, ODataError, RejectRequestBody};
+
+use crate::state::CallState;
+use crate::{Sim, delivery};
+
+struct Service(Arc<Sim>);
+
+pub(crate) fn router(sim: Arc<Sim>) -> axum::Router {
+    let allow_http = sim.config.allow_http_callbacks;
+    CommunicationsCallServer::new(Service(sim))
+        .allow_http_loopback_urls(allow_http)
+        .into_router()
+}
+
+fn refuse(error: GraphError) -> RejectResponse {
+    let status = ClientErrorStatus::new(error.status.as_u16())
+        .unwrap_or_else(|| ClientErrorStatus::new(400).expect("400 is a client error"));
+    match serde_json::from_value::<ODataError>(error.body()) {
+        Ok(body) => RejectResponse::ClientError(status, body),
+        Err(_) => RejectResponse::ClientError(
+            status,
+            ODataError {
+                error: Default::default(),
+                additional_properties: Default::default(),
+            },
+        ),
+    }
+}
+
+impl CommunicationsCall for Service {
+    type Identity = BearerToken;
+
+    async fn reject(
+        &self,
+        _caller: BearerToken,
+        call_id: String,
+        body: RejectRequestBody,
+    ) -> RejectResponse {
+        let sim = &self.0;
+        let reason = body
+            .reason
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "none".to_owned());
+        let ring_timeout = sim.config.ring_timeout;
+        let outcome = sim.calls.with(|calls| match calls.get_mut(&call_id) {
+            Some(call) if call.state == CallState::Incoming && call.rang_at.elapsed() <= ring_timeout => {
+                call.state = CallState::Terminated;
+                call.reject_reason = Some(reason.clone());
+                Ok(body.callback_uri.clone().unwrap_or_else(|| call.webhook.clone()))
+            }
+            Some(call) if call.state == CallState::Established => Err(GraphError::new(
+                StatusCode::CONFLICT,
+                "CallAlreadyAnswered",
+                "the call was already answered; reject does not end answered calls, use delete call",
+            )),
+            _ => Err(GraphError::new(StatusCode::NOT_FOUND, "8522", "Call not found")),
+        });
+        match outcome {
+            Ok(notify) => {
+                tracing::info!(call_id, reason, notify, "call rejected");
+                let deleted = delivery::envelope(
+                    ChangeType::Deleted,
+                    &call_id,
+                    delivery::deleted_call(&call_id),
+                );
+                delivery::spawn(sim.clone(), call_id, notify, deleted);
+                RejectResponse::Accepted
+            }
+            Err(error) => {
+                tracing::info!(call_id, code = error.code, "reject refused");
+                refuse(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The simulator's calls, kept in memory. The lock is never held across an `.await`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde::Serialize;
+
+/// Where a call is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CallState {
+    /// Ringing: the bot may answer or reject it.
+    Incoming,
+    /// Answered.
+    Established,
+    /// Rejected, or timed out.
+    Terminated,
+}
+
+/// One notification the simulator delivered, or tried to.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryRecord {
+    /// The change type: `created` or `deleted`.
+    pub change_type: String,
+    /// The URL it was posted to.
+    pub url: String,
+    /// The status of each attempt; `null` where no answer came (refused connection, timeout).
+    pub attempts: Vec<Option<u16>>,
+    /// The status of the last attempt.
+    pub status: Option<u16>,
+    /// Why the last attempt failed, if it got no answer.
+    pub error: Option<String>,
+    /// Whether the delivery is finished (answered with 2xx, refused with 4xx, or out of attempts).
+    pub done: bool,
+    /// The body that was posted.
+    pub payload: serde_json::Value,
+}
+
+/// One simulated call.
+#[derive(Debug)]
+pub(crate) struct Call {
+    pub(crate) state: CallState,
+    pub(crate) reject_reason: Option<String>,
+    pub(crate) webhook: String,
+    pub(crate) tenant_id: String,
+    pub(crate) rang_at: Instant,
+    pub(crate) deliveries: Vec<DeliveryRecord>,
+    /// Serializes this call's deliveries so that `deleted` never overtakes `created`.
+    pub(crate) delivery_order: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// Every call, by id.
+#[derive(Default)]
+pub(crate) struct Calls {
+    calls: Mutex<HashMap<String, Call>>,
+}
+
+impl Calls {
+    /// Runs `f` on the calls.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut HashMap<String, Call>) -> R) -> R {
+        let mut calls = self
+            .calls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut calls)
+    }
+}

@@ -1,0 +1,648 @@
+//! The whole reject flow over real HTTP on 127.0.0.1: the simulator places calls and signs
+//! notifications, the example bot (a downstream user of the generated crate) receives them and
+//! rejects through the generated client, and both records agree.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use example_bot::{BotConfig, RunningBot};
+use mock_graph::{Config, MockGraph, RunningMockGraph};
+use msgraph_calls::runtime::{Delivery, InboundAuth, JwtSettings, KeySource, SigningKey};
+use msgraph_calls::types::{CommsNotification, RejectReason, RejectRequestBody};
+use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
+use msgraph_calls::{Client, Error};
+use serde_json::{Value, json};
+use tests::HttpExample;
+use tests::server::{post, serve};
+use tokio::sync::mpsc;
+
+const APP_ID: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
+
+async fn graph(ring_timeout: Duration) -> RunningMockGraph {
+    let config = Config {
+        app_id: APP_ID.to_owned(),
+        ring_timeout,
+        allow_http_callbacks: true,
+        retry_backoff: Duration::from_millis(50),
+        ..Config::default()
+    };
+    MockGraph::start_local(config)
+        .await
+        .expect("the simulator starts")
+}
+
+/// Starts the example bot against `graph`; with `callback`, it sends a per-call callback URL of its
+/// own with every reject.
+async fn bot(
+    graph: &RunningMockGraph,
+    reason: RejectReason,
+    callback: bool,
+    record: &Path,
+    jwks: Option<String>,
+) -> RunningBot {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address: SocketAddr = listener.local_addr().expect("address");
+    let config = BotConfig {
+        graph_url: graph.base_url.clone(),
+        app_id: APP_ID.to_owned(),
+        jwks: jwks.unwrap_or_else(|| format!("{}/_sim/jwks", graph.base_url)),
+        reason,
+        callback_uri: callback.then(|| format!("http://{address}/api/calls/callback")),
+        record: Some(record.to_path_buf()),
+        token: "bot-token".to_owned(),
+    };
+    example_bot::serve(config, listener)
+        .await
+        .expect("the bot starts")
+}
+
+async fn place(graph: &RunningMockGraph, body: Value) -> String {
+    let answer = post(
+        &format!("{}/_sim/calls", graph.base_url),
+        &[("content-type", "application/json")],
+        body.to_string(),
+    )
+    .await;
+    assert_eq!(answer.status, 201, "{:#}", answer.json);
+    answer.json["id"].as_str().expect("an id").to_owned()
+}
+
+async fn show(graph: &RunningMockGraph, id: &str) -> Value {
+    tests::server::answer(reqwest::Client::new().get(format!("{}/_sim/calls/{id}", graph.base_url)))
+        .await
+        .json
+}
+
+/// Polls the call until `done` holds (up to 15 s).
+async fn wait_for(graph: &RunningMockGraph, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let call = show(graph, id).await;
+        if done(&call) {
+            return call;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the call never got there: {call:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// The call's delivery of `change`, once finished.
+fn delivery<'a>(call: &'a Value, change: &str) -> Option<&'a Value> {
+    call["notifications"]
+        .as_array()?
+        .iter()
+        .find(|n| n["changeType"] == change && n["done"] == true)
+}
+
+fn terminated_and_told(call: &Value) -> bool {
+    call["state"] == "terminated" && delivery(call, "deleted").is_some()
+}
+
+fn records(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each record line is JSON"))
+        .collect()
+}
+
+/// A documented-style incoming call: the documented caller and target.
+fn documented_call(webhook: &str) -> Value {
+    let incoming = HttpExample::load("notifications/incoming.http").json();
+    let call = &incoming["value"][0]["resourceData"];
+    json!({
+        "callbackUri": webhook,
+        "source": call["source"],
+        "targets": call["targets"],
+        "requestedModalities": call["requestedModalities"],
+    })
+}
+
+#[tokio::test]
+async fn every_reason_rejects_the_call_and_the_bot_is_told() {
+    for (reason, wire) in [
+        (RejectReason::Busy, "busy"),
+        (RejectReason::None, "none"),
+        (RejectReason::Forbidden, "forbidden"),
+    ] {
+        let graph = graph(Duration::from_secs(15)).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let record = dir.path().join("record.jsonl");
+        let bot = bot(&graph, reason, false, &record, None).await;
+        let id = place(&graph, documented_call(&bot.webhook_url())).await;
+        let call = wait_for(&graph, &id, terminated_and_told).await;
+        assert_eq!(call["rejectReason"], wire);
+        let created = delivery(&call, "created").expect("created delivered");
+        let deleted = delivery(&call, "deleted").expect("deleted delivered");
+        assert_eq!(
+            (created["status"].as_u64(), deleted["status"].as_u64()),
+            (Some(202), Some(202))
+        );
+        assert_eq!(
+            deleted["url"],
+            bot.webhook_url(),
+            "without a callbackUri, deleted goes to the webhook"
+        );
+        let lines = records(&record);
+        assert_eq!(
+            lines,
+            [
+                created["payload"]["value"][0].clone(),
+                deleted["payload"]["value"][0].clone()
+            ],
+            "{wire}"
+        );
+        assert_eq!(
+            lines[0]["resourceData"]["source"],
+            documented_call("")["source"]
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_per_call_callback_uri_receives_the_deleted_notification() {
+    let graph = graph(Duration::from_secs(15)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("record.jsonl");
+    let bot = bot(&graph, RejectReason::Busy, true, &record, None).await;
+    let id = place(&graph, documented_call(&bot.webhook_url())).await;
+    let call = wait_for(&graph, &id, terminated_and_told).await;
+    assert_eq!(
+        delivery(&call, "created").expect("created")["url"],
+        bot.webhook_url()
+    );
+    let deleted = delivery(&call, "deleted").expect("deleted");
+    assert_eq!(
+        deleted["url"],
+        format!("{}/api/calls/callback", bot.base_url)
+    );
+    assert_eq!(deleted["status"], 202);
+    assert_eq!(records(&record).len(), 2);
+}
+
+#[tokio::test]
+async fn a_group_call_invite_flows_and_is_recorded_whole() {
+    let graph = graph(Duration::from_secs(15)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("record.jsonl");
+    let bot = bot(&graph, RejectReason::Busy, false, &record, None).await;
+    let invite: Value = serde_json::from_str(&tests::read(
+        "tests/fixtures/traffic/group-call-invite.json",
+    ))
+    .expect("json");
+    let group_call = &invite["value"][0]["resourceData"];
+    let mut body = documented_call(&bot.webhook_url());
+    body["chatInfo"] = group_call["chatInfo"].clone();
+    body["meetingInfo"] = group_call["meetingInfo"].clone();
+    let id = place(&graph, body).await;
+    let call = wait_for(&graph, &id, terminated_and_told).await;
+    let sent = &delivery(&call, "created").expect("created")["payload"]["value"][0];
+    assert_eq!(sent["resourceData"]["chatInfo"], group_call["chatInfo"]);
+    assert_eq!(
+        sent["resourceData"]["meetingInfo"], group_call["meetingInfo"],
+        "unknown properties of the invite are sent on"
+    );
+    assert_eq!(
+        &records(&record)[0],
+        sent,
+        "the bot recorded exactly what was sent"
+    );
+}
+
+/// A bot that never rejects: it only reports what it receives.
+struct Passive(mpsc::UnboundedSender<(String, CommsNotification)>);
+
+impl CommsNotificationsHandler for Passive {
+    async fn created(&self, _delivery: &Delivery, notification: CommsNotification) {
+        let _ = self.0.send(("created".to_owned(), notification));
+    }
+
+    async fn deleted(&self, _delivery: &Delivery, notification: CommsNotification) {
+        let _ = self.0.send(("deleted".to_owned(), notification));
+    }
+}
+
+async fn passive_bot(
+    graph: &RunningMockGraph,
+) -> (String, mpsc::UnboundedReceiver<(String, CommsNotification)>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let keys = KeySource::Url(format!("{}/_sim/jwks", graph.base_url));
+    let receiver = CommsNotificationsReceiver::new(
+        Passive(tx),
+        InboundAuth::jwt(JwtSettings::new(APP_ID, keys)),
+    );
+    let base = serve(receiver.into_router()).await;
+    (format!("{base}/api/calls"), rx)
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<(String, CommsNotification)>) -> String {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a notification in time")
+        .expect("open")
+        .0
+}
+
+fn client(graph: &RunningMockGraph) -> Client {
+    Client::builder()
+        .base_url(&graph.base_url)
+        .bearer_token("bot-token")
+        .build()
+}
+
+#[tokio::test]
+async fn an_unanswered_call_times_out_and_a_late_reject_is_not_found() {
+    let graph = graph(Duration::from_millis(700)).await;
+    let (webhook, mut rx) = passive_bot(&graph).await;
+    let id = place(&graph, json!({ "callbackUri": webhook })).await;
+    assert_eq!(next(&mut rx).await, "created");
+    assert_eq!(
+        next(&mut rx).await,
+        "deleted",
+        "the bot is told the call rang out"
+    );
+    let call = show(&graph, &id).await;
+    assert_eq!(call["state"], "terminated");
+    assert_eq!(call["rejectReason"], Value::Null);
+    let body = RejectRequestBody {
+        reason: Some(RejectReason::Busy),
+        ..Default::default()
+    };
+    let err = client(&graph)
+        .reject(&id, &body)
+        .await
+        .expect_err("too late");
+    let Error::ErrorResponse(response) = err else {
+        panic!("a typed error, got {err:?}")
+    };
+    assert_eq!(response.status().as_u16(), 404);
+    assert_eq!(
+        (
+            response.error.code.as_str(),
+            response.error.message.as_str()
+        ),
+        ("8522", "Call not found")
+    );
+}
+
+#[tokio::test]
+async fn an_answered_call_cannot_be_rejected_and_an_unknown_one_is_not_found() {
+    let graph = graph(Duration::from_secs(15)).await;
+    let (webhook, mut rx) = passive_bot(&graph).await;
+    let id = place(&graph, json!({ "callbackUri": webhook })).await;
+    assert_eq!(next(&mut rx).await, "created");
+    let answered = post(
+        &format!("{}/_sim/calls/{id}/answer", graph.base_url),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(answered.status, 200, "{:#}", answered.json);
+
+    let client = client(&graph);
+    let body = RejectRequestBody {
+        reason: Some(RejectReason::Busy),
+        ..Default::default()
+    };
+    let err = client
+        .reject(&id, &body)
+        .await
+        .expect_err("answered calls are not rejected");
+    let status = err.status().map(|s| s.as_u16()).expect("a status");
+    assert!((400..500).contains(&status), "{err:?}");
+    assert!(matches!(err, Error::ErrorResponse(_)), "a typed ODataError");
+    assert_eq!(
+        show(&graph, &id).await["state"],
+        "established",
+        "the call goes on"
+    );
+
+    let unknown = client
+        .reject("no-such-call", &body)
+        .await
+        .expect_err("unknown");
+    assert_eq!(unknown.status().map(|s| s.as_u16()), Some(404));
+    let again = client.reject(&id, &body).await.expect_err("still answered");
+    assert_eq!(again.status().map(|s| s.as_u16()), Some(status));
+}
+
+#[tokio::test]
+async fn a_bot_that_trusts_other_keys_never_handles_the_simulators_notifications() {
+    let graph = graph(Duration::from_secs(15)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("record.jsonl");
+    let jwks = dir.path().join("other-keys.json");
+    let other = SigningKey::generate("not-graph").expect("key");
+    std::fs::write(&jwks, SigningKey::jwks([&other]).to_string()).expect("write");
+    let bot = bot(
+        &graph,
+        RejectReason::Busy,
+        false,
+        &record,
+        Some(jwks.display().to_string()),
+    )
+    .await;
+    let id = place(&graph, documented_call(&bot.webhook_url())).await;
+    let call = wait_for(&graph, &id, |c| delivery(c, "created").is_some()).await;
+    let status = delivery(&call, "created").expect("created")["status"]
+        .as_u64()
+        .expect("answered");
+    assert!(status == 401 || status == 403, "{call:#}");
+    assert_eq!(
+        call["state"], "incoming",
+        "the bot never saw the call, so never rejected it"
+    );
+    assert!(records(&record).is_empty(), "the handler was never called");
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_calls_are_all_rejected_and_both_records_agree() {
+    let graph = graph(Duration::from_secs(30)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("record.jsonl");
+    let bot = bot(&graph, RejectReason::Busy, false, &record, None).await;
+    let mut placing = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        let base = graph.base_url.clone();
+        let webhook = bot.webhook_url();
+        placing.spawn(async move {
+            let answer = post(
+                &format!("{base}/_sim/calls"),
+                &[("content-type", "application/json")],
+                json!({ "callbackUri": webhook }).to_string(),
+            )
+            .await;
+            answer.json["id"].as_str().expect("an id").to_owned()
+        });
+    }
+    let ids: BTreeSet<String> = placing.join_all().await.into_iter().collect();
+    assert_eq!(ids.len(), 200);
+    for id in &ids {
+        let call = wait_for(&graph, id, terminated_and_told).await;
+        assert_eq!(call["rejectReason"], "busy");
+        assert_eq!(
+            call["notifications"].as_array().map(Vec::len),
+            Some(2),
+            "one created, one deleted: {call:#}"
+        );
+    }
+    let lines = records(&record);
+    assert_eq!(lines.len(), 400, "nothing lost, nothing duplicated");
+    for change in ["created", "deleted"] {
+        let seen: Vec<String> = lines
+            .iter()
+            .filter(|l| l["changeType"] == change)
+            .map(|l| {
+                l["resourceUrl"]
+                    .as_str()
+                    .expect("url")
+                    .rsplit('/')
+                    .next()
+                    .expect("id")
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(seen.len(), 200, "{change}");
+        assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), ids, "{change}");
+    }
+}
+
+#[tokio::test]
+async fn neither_service_is_crashed_by_bad_requests() {
+    let graph = graph(Duration::from_secs(15)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let jwks = dir.path().join("keys.json");
+    let key = SigningKey::generate("test-key").expect("key");
+    std::fs::write(&jwks, SigningKey::jwks([&key]).to_string()).expect("write");
+    let bot = bot(
+        &graph,
+        RejectReason::Busy,
+        false,
+        &dir.path().join("r.jsonl"),
+        Some(jwks.display().to_string()),
+    )
+    .await;
+    let token = key
+        .sign(&SigningKey::graph_claims(
+            APP_ID,
+            "tenant",
+            Duration::from_secs(60),
+        ))
+        .expect("sign");
+    let bearer = format!("Bearer {token}");
+    let json = ("content-type", "application/json");
+    let huge = format!(r#"{{"callbackUri": "{}"}}"#, "x".repeat(100 * 1024));
+    let sim = &graph.base_url;
+    type Case<'a> = (String, Vec<(&'a str, &'a str)>, String, u16);
+    let cases: Vec<Case> = vec![
+        (format!("{sim}/_sim/calls"), vec![json], "{".into(), 400),
+        (
+            format!("{sim}/_sim/calls"),
+            vec![json],
+            r#"{"callbackUri": 5}"#.into(),
+            400,
+        ),
+        (
+            format!("{sim}/_sim/calls"),
+            vec![json],
+            r#"{"callbackUri": "http://bot.contoso.com/api/calls"}"#.into(),
+            400,
+        ),
+        (
+            format!("{sim}/_sim/calls"),
+            vec![("content-type", "text/plain")],
+            "{}".into(),
+            415,
+        ),
+        (format!("{sim}/_sim/calls"), vec![json], huge.clone(), 413),
+        (format!("{sim}/no/such/path"), vec![json], "{}".into(), 404),
+        (
+            format!("{sim}/communications/calls/x/reject"),
+            vec![json],
+            "{}".into(),
+            401,
+        ),
+        (
+            format!("{sim}/communications/calls/x/reject"),
+            vec![json, ("authorization", "Bearer t")],
+            "{".into(),
+            400,
+        ),
+        (bot.webhook_url(), vec![json], "{}".into(), 401),
+        (
+            bot.webhook_url(),
+            vec![json, ("authorization", "Bearer not.a.jwt")],
+            "{}".into(),
+            401,
+        ),
+        (
+            bot.webhook_url(),
+            vec![json, ("authorization", bearer.as_str())],
+            "{".into(),
+            400,
+        ),
+        (
+            bot.webhook_url(),
+            vec![json, ("authorization", bearer.as_str())],
+            huge.clone(),
+            413,
+        ),
+        (
+            format!("{}/no/such/path", bot.base_url),
+            vec![json],
+            "{}".into(),
+            404,
+        ),
+    ];
+    for (url, headers, body, status) in cases {
+        let answer = post(&url, &headers, body).await;
+        assert_eq!(answer.status, status, "{url}: {:#}", answer.json);
+        assert!(
+            answer.json["error"]["code"].is_string(),
+            "{url}: a Graph-style error body: {:#}",
+            answer.json
+        );
+    }
+    let id = place(&graph, documented_call(&bot.webhook_url())).await;
+    assert!(
+        show(&graph, &id).await["state"].is_string(),
+        "the simulator still serves"
+    );
+    let ok = post(
+        &bot.webhook_url(),
+        &[json, ("authorization", bearer.as_str())],
+        r#"{"value": []}"#,
+    )
+    .await;
+    assert_eq!(ok.status, 202, "the bot still serves");
+}
+
+/// A webhook that answers the given statuses in turn, then 202, and counts what it gets.
+async fn flaky_webhook(
+    statuses: Vec<u16>,
+    delay: Duration,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let router = axum::Router::new().route(
+        "/api/calls",
+        axum::routing::post(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let status = statuses.get(n).copied().unwrap_or(202);
+            async move {
+                tokio::time::sleep(delay).await;
+                axum::http::StatusCode::from_u16(status).expect("status")
+            }
+        }),
+    );
+    (format!("{}/api/calls", serve(router).await), seen)
+}
+
+async fn graph_with(config: Config) -> RunningMockGraph {
+    MockGraph::start_local(Config {
+        app_id: APP_ID.to_owned(),
+        allow_http_callbacks: true,
+        ..config
+    })
+    .await
+    .expect("starts")
+}
+
+#[tokio::test]
+async fn failed_deliveries_are_recorded_and_retried_with_backoff() {
+    let retrying = Config {
+        retry_backoff: Duration::from_millis(20),
+        delivery_attempts: 4,
+        ..Config::default()
+    };
+
+    // 5xx twice, then accepted.
+    let graph = graph_with(retrying.clone()).await;
+    let (webhook, _) = flaky_webhook(vec![503, 500], Duration::ZERO).await;
+    let id = place(&graph, json!({ "callbackUri": webhook })).await;
+    let call = wait_for(&graph, &id, |c| delivery(c, "created").is_some()).await;
+    assert_eq!(
+        delivery(&call, "created").expect("created")["attempts"],
+        json!([503, 500, 202])
+    );
+
+    // A refused connection, every time: bounded.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("address")
+    };
+    let id = place(
+        &graph,
+        json!({ "callbackUri": format!("http://{closed}/api/calls") }),
+    )
+    .await;
+    let call = wait_for(&graph, &id, |c| delivery(c, "created").is_some()).await;
+    let created = delivery(&call, "created").expect("created");
+    assert_eq!(created["attempts"], json!([null, null, null, null]));
+    assert!(created["error"].as_str().is_some_and(|e| !e.is_empty()));
+
+    // A 4xx is the bot's answer, not a failure to deliver: no retry.
+    let (webhook, seen) = flaky_webhook(vec![403], Duration::ZERO).await;
+    let id = place(&graph, json!({ "callbackUri": webhook })).await;
+    let call = wait_for(&graph, &id, |c| delivery(c, "created").is_some()).await;
+    assert_eq!(
+        delivery(&call, "created").expect("created")["attempts"],
+        json!([403])
+    );
+    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_slow_bot_never_blocks_the_api_and_timeouts_are_retried() {
+    let config = Config {
+        delivery_timeout: Duration::from_millis(300),
+        delivery_attempts: 2,
+        retry_backoff: Duration::from_millis(10),
+        ..Config::default()
+    };
+    let graph = graph_with(config).await;
+    let (webhook, _) = flaky_webhook(vec![], Duration::from_secs(2)).await;
+    let id = place(&graph, json!({ "callbackUri": webhook })).await;
+    let pending = show(&graph, &id).await;
+    assert_eq!(
+        pending["notifications"][0]["done"], false,
+        "the call was placed while its delivery was still under way"
+    );
+    let call = wait_for(&graph, &id, |c| delivery(c, "created").is_some()).await;
+    assert_eq!(
+        delivery(&call, "created").expect("created")["attempts"],
+        json!([null, null]),
+        "both attempts timed out"
+    );
+}
+
+#[tokio::test]
+async fn http_callbacks_need_the_local_development_flag() {
+    let strict = MockGraph::start_local(Config {
+        app_id: APP_ID.to_owned(),
+        ..Config::default()
+    })
+    .await
+    .expect("starts");
+    let answer = post(
+        &format!("{}/_sim/calls", strict.base_url),
+        &[("content-type", "application/json")],
+        json!({ "callbackUri": "http://127.0.0.1:9/api/calls" }).to_string(),
+    )
+    .await;
+    answer.assert_graph_error(400, "BadRequest");
+    assert!(
+        answer.json["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("--allow-http-callbacks")
+    );
+}
