@@ -76,7 +76,13 @@ fn the_official_v1_slice_generates_a_crate_that_compiles() {
     )
     .expect("copy lock file");
     let check = cargo()
-        .args(["check", "--quiet", "--offline", "--all-features", "--manifest-path"])
+        .args([
+            "check",
+            "--quiet",
+            "--offline",
+            "--all-features",
+            "--manifest-path",
+        ])
         .arg(out.path().join("Cargo.toml"))
         .env(
             "CARGO_TARGET_DIR",

@@ -139,7 +139,10 @@ impl CommsNotificationsHandler for RejectingBot {
 
 /// Starts the bot on `address` (port 0 for an ephemeral one).
 pub async fn start(config: BotConfig, address: SocketAddr) -> anyhow::Result<RunningBot> {
-    serve(config, tokio::net::TcpListener::bind(address).await?).await
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot listen on {address}: {err}"))?;
+    serve(config, listener).await
 }
 
 /// Starts the bot on a bound listener (so a caller can know the port before it builds a callback

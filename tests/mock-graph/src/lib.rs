@@ -114,7 +114,9 @@ impl MockGraph {
     /// Serves on `address` (port 0 for an ephemeral one).
     pub async fn start(config: Config, address: SocketAddr) -> anyhow::Result<RunningMockGraph> {
         let graph = Self::new(config)?;
-        let listener = tokio::net::TcpListener::bind(address).await?;
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot listen on {address}: {err}"))?;
         let address = listener.local_addr()?;
         let router = graph.router();
         let server = tokio::spawn(async move {
