@@ -60,7 +60,7 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
     Ok(quote! {
         //! The client, written by progenitor from the model's operations. Its types are the shared
         //! ones in `crate::types`.
-        #![allow(clippy::all, unused_imports, dead_code, missing_docs)]
+        #![allow(clippy::all, unused_imports, dead_code)]
 
         #tokens
     })

@@ -117,6 +117,7 @@ pub(crate) fn lib_rs(api: &Api) -> TokenStream {
     quote! {
         #(#doc_lines)*
         #![forbid(unsafe_code)]
+        #![warn(missing_docs)]
 
         mod client;
         pub mod runtime;

@@ -2,7 +2,7 @@
 
 //! The client, written by progenitor from the model's operations. Its types are the shared
 //! ones in `crate::types`.
-#![allow(clippy::all, unused_imports, dead_code, missing_docs)]
+#![allow(clippy::all, unused_imports, dead_code)]
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]

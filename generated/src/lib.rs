@@ -6,6 +6,7 @@
 //!
 //! Generated from the OpenAPI description (version `beta`). `types` holds the types shared by everything generated; [`Client`] calls the API; `runtime` is the hand-written support the generated code calls.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 mod client;
 pub mod runtime;
 #[cfg(feature = "server")]

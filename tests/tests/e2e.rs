@@ -163,6 +163,15 @@ async fn every_reason_rejects_the_call_and_the_bot_is_told() {
             lines[0]["resourceData"]["source"],
             documented_call("")["source"]
         );
+        let again = client(&graph)
+            .reject(&id, &RejectRequestBody::default())
+            .await
+            .expect_err("already rejected");
+        assert_eq!(
+            again.status().map(|s| s.as_u16()),
+            Some(404),
+            "a rejected call is gone"
+        );
     }
 }
 
