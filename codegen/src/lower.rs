@@ -915,30 +915,17 @@ impl<'a> Lowerer<'a> {
             let item_at = at.join(name);
             for (method, delivery) in item.iter() {
                 let delivery_at = item_at.join(method);
-                // The webhook item is owned here, so the lowering borrows from a leaked-free clone.
-                let notification = self.lower_notification_owned(
-                    delivery,
-                    NotificationTarget::Webhook,
-                    &delivery_at,
-                )?;
+                let notification =
+                    self.lower_notification(delivery, NotificationTarget::Webhook, &delivery_at)?;
                 notifications.push(notification);
             }
         }
         Ok(notifications)
     }
 
+    /// Lowers one notification delivery. The body must refer to a component schema, so the model
+    /// borrows nothing from `delivery` (webhook items are parsed here and dropped after lowering).
     fn lower_notification(
-        &mut self,
-        delivery: &'a OaOperation,
-        target: NotificationTarget,
-        at: &Pointer,
-    ) -> Result<Notification> {
-        self.lower_notification_owned(delivery, target, at)
-    }
-
-    /// Lowers one notification delivery. The body must refer to a component schema, so nothing is
-    /// borrowed from `delivery` beyond this call.
-    fn lower_notification_owned(
         &mut self,
         delivery: &OaOperation,
         target: NotificationTarget,

@@ -92,18 +92,8 @@ impl Recorder {
                 response
             }
         };
-        let app = axum::Router::new().fallback(handler);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1");
-        let address = listener.local_addr().expect("local address");
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("serve");
-        });
-        Self {
-            base_url: format!("http://{address}"),
-            requests,
-        }
+        let base_url = crate::server::serve(axum::Router::new().fallback(handler)).await;
+        Self { base_url, requests }
     }
 
     /// The requests received so far.
