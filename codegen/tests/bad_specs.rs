@@ -31,3 +31,31 @@ fn graph_shapes_generate() {
         }
     });
 }
+
+/// The same spec gives the same tokens, every time.
+#[test]
+fn generation_is_deterministic() {
+    let spec = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../spec/graph-calls.yaml"
+    ))
+    .expect("the spec");
+    let render = || {
+        let generated = codegen::generate(&spec, &codegen::Settings::new()).expect("generates");
+        generated
+            .files
+            .iter()
+            .map(|file| match &file.contents {
+                codegen::FileContents::Rust(tokens) => format!("{}\n{tokens}", file.path),
+                codegen::FileContents::RustVerbatim { text, .. } => {
+                    format!("{}\n{text}", file.path)
+                }
+                codegen::FileContents::Toml(text) => format!("{}\n{text}", file.path),
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = render();
+    for _ in 0..3 {
+        assert_eq!(render(), first);
+    }
+}
