@@ -422,7 +422,7 @@ struct Slow(mpsc::UnboundedSender<Seen>);
 
 impl CommsNotificationsHandler for Slow {
     async fn created(&self, delivery: &Delivery, notification: CommsNotification) {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
         let _ = self.0.send(("created", delivery.route, notification));
     }
 }

@@ -612,13 +612,13 @@ async fn failed_deliveries_are_recorded_and_retried_with_backoff() {
 #[tokio::test]
 async fn a_slow_bot_never_blocks_the_api_and_timeouts_are_retried() {
     let config = Config {
-        delivery_timeout: Duration::from_millis(300),
+        delivery_timeout: Duration::from_secs(1),
         delivery_attempts: 2,
         retry_backoff: Duration::from_millis(10),
         ..Config::default()
     };
     let graph = graph_with(config).await;
-    let (webhook, _) = flaky_webhook(vec![], Duration::from_secs(2)).await;
+    let (webhook, _) = flaky_webhook(vec![], Duration::from_secs(4)).await;
     let id = place(&graph, json!({ "callbackUri": webhook })).await;
     let pending = show(&graph, &id).await;
     assert_eq!(
