@@ -4,6 +4,7 @@
 //! generated modules reach it as `crate::runtime`.
 
 mod client;
+mod derived;
 #[cfg(feature = "server")]
 mod inbound_auth;
 mod key;
@@ -16,6 +17,7 @@ mod signing;
 pub use client::{ClientBuilder, ClientState, TokenError, TokenProvider};
 #[cfg(feature = "server")]
 pub use inbound_auth::{GRAPH_ISSUERS, GraphClaims, InboundAuth, JwtSettings, KeySource};
+pub use derived::reinterpret;
 pub use key::Key;
 pub use open_enum::{OpenEnum, deserialize_open_enum};
 #[cfg(feature = "mock")]

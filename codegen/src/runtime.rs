@@ -17,6 +17,7 @@ macro_rules! runtime_file {
 /// `(path in the generated crate, path of the original, text)` of every runtime file.
 const RUNTIME: &[(&str, &str, &str)] = &[
     runtime_file!("client.rs"),
+    runtime_file!("derived.rs"),
     runtime_file!("inbound_auth.rs"),
     runtime_file!("key.rs"),
     runtime_file!("mod.rs"),

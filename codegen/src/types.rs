@@ -13,6 +13,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         TypeKind::Struct(s) => emit_struct(api, def, s),
         TypeKind::Enum(e) => emit_enum(def, e),
     });
+    let derived = emit_derived_accessors(api);
     quote! {
         //! The types of the API, shared by the client and the server stubs.
         //!
@@ -23,7 +24,65 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         #![allow(clippy::match_like_matches_macro)]
 
         #(#items)*
+        #derived
     }
+}
+
+/// For every base type, one `as_<derived>` method per type derived from it that names itself with
+/// `@odata.type`.
+fn emit_derived_accessors(api: &Api) -> TokenStream {
+    let mut by_base: std::collections::BTreeMap<&str, Vec<(&TypeDef, &str)>> =
+        std::collections::BTreeMap::new();
+    for def in api.types.values() {
+        let TypeKind::Struct(s) = &def.kind else {
+            continue;
+        };
+        let Some(odata_type) = s.odata_type.as_deref() else {
+            continue;
+        };
+        for base in &s.bases {
+            by_base
+                .entry(base.as_str())
+                .or_default()
+                .push((def, odata_type));
+        }
+    }
+    let impls = by_base.iter().filter_map(|(base, derived)| {
+        let TypeKind::Struct(base_def) = &api.types.get(*base)?.kind else {
+            return None;
+        };
+        let odata_field = base_def
+            .fields
+            .iter()
+            .find(|f| f.wire_name == "@odata.type" && !f.required)?;
+        let odata_field = format_ident!("{}", odata_field.name);
+        let base_ident = format_ident!("{}", base);
+        let methods = derived.iter().map(|(def, odata_type)| {
+            let derived_ident = format_ident!("{}", def.name);
+            let method = format_ident!("as_{}", crate::ident::field_name(&def.name));
+            let doc = format!(
+                " This value as a [`{}`], if its `@odata.type` is `{odata_type}`. Nothing is lost: \
+                 properties of the derived type that the base type does not name are in \
+                 `additional_properties`.",
+                def.name
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #method(&self) -> ::std::option::Option<#derived_ident> {
+                    if self.#odata_field.as_deref() != ::std::option::Option::Some(#odata_type) {
+                        return ::std::option::Option::None;
+                    }
+                    crate::runtime::reinterpret(self).ok()
+                }
+            }
+        });
+        Some(quote! {
+            impl #base_ident {
+                #(#methods)*
+            }
+        })
+    });
+    quote!(#(#impls)*)
 }
 
 /// The Rust type of a value.

@@ -7061,3 +7061,181 @@ impl<'de> ::serde::Deserialize<'de> for ToneInfo {
         deserializer.deserialize_map(Visitor)
     }
 }
+impl CallOptions {
+    /// This value as a [`IncomingCallOptions`], if its `@odata.type` is `#microsoft.graph.incomingCallOptions`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_incoming_call_options(&self) -> ::std::option::Option<IncomingCallOptions> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.incomingCallOptions")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+    /// This value as a [`OutgoingCallOptions`], if its `@odata.type` is `#microsoft.graph.outgoingCallOptions`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_outgoing_call_options(&self) -> ::std::option::Option<OutgoingCallOptions> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.outgoingCallOptions")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+}
+impl Entity {
+    /// This value as a [`Call`], if its `@odata.type` is `#microsoft.graph.call`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_call(&self) -> ::std::option::Option<Call> {
+        if self.odata_type.as_deref() != ::std::option::Option::Some("#microsoft.graph.call") {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+}
+impl Identity {
+    /// This value as a [`AzureCommunicationServicesUserIdentity`], if its `@odata.type` is `#microsoft.graph.azureCommunicationServicesUserIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_azure_communication_services_user_identity(
+        &self,
+    ) -> ::std::option::Option<AzureCommunicationServicesUserIdentity> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some(
+                "#microsoft.graph.azureCommunicationServicesUserIdentity",
+            )
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+    /// This value as a [`CommunicationsApplicationIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsApplicationIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_communications_application_identity(
+        &self,
+    ) -> ::std::option::Option<CommunicationsApplicationIdentity> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.communicationsApplicationIdentity")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+    /// This value as a [`CommunicationsApplicationInstanceIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsApplicationInstanceIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_communications_application_instance_identity(
+        &self,
+    ) -> ::std::option::Option<CommunicationsApplicationInstanceIdentity> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some(
+                "#microsoft.graph.communicationsApplicationInstanceIdentity",
+            )
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+    /// This value as a [`CommunicationsEncryptedIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsEncryptedIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_communications_encrypted_identity(
+        &self,
+    ) -> ::std::option::Option<CommunicationsEncryptedIdentity> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.communicationsEncryptedIdentity")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+    /// This value as a [`CommunicationsGuestIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsGuestIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_communications_guest_identity(
+        &self,
+    ) -> ::std::option::Option<CommunicationsGuestIdentity> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.communicationsGuestIdentity")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+    /// This value as a [`CommunicationsPhoneIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsPhoneIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_communications_phone_identity(
+        &self,
+    ) -> ::std::option::Option<CommunicationsPhoneIdentity> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.communicationsPhoneIdentity")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+    /// This value as a [`CommunicationsUserIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsUserIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_communications_user_identity(
+        &self,
+    ) -> ::std::option::Option<CommunicationsUserIdentity> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.communicationsUserIdentity")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+}
+impl IdentitySet {
+    /// This value as a [`CommunicationsIdentitySet`], if its `@odata.type` is `#microsoft.graph.communicationsIdentitySet`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_communications_identity_set(
+        &self,
+    ) -> ::std::option::Option<CommunicationsIdentitySet> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.communicationsIdentitySet")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+}
+impl MediaConfig {
+    /// This value as a [`AppHostedMediaConfig`], if its `@odata.type` is `#microsoft.graph.appHostedMediaConfig`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_app_hosted_media_config(&self) -> ::std::option::Option<AppHostedMediaConfig> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.appHostedMediaConfig")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+    /// This value as a [`ServiceHostedMediaConfig`], if its `@odata.type` is `#microsoft.graph.serviceHostedMediaConfig`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_service_hosted_media_config(
+        &self,
+    ) -> ::std::option::Option<ServiceHostedMediaConfig> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.serviceHostedMediaConfig")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+}
+impl MeetingInfo {
+    /// This value as a [`JoinMeetingIdMeetingInfo`], if its `@odata.type` is `#microsoft.graph.joinMeetingIdMeetingInfo`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_join_meeting_id_meeting_info(
+        &self,
+    ) -> ::std::option::Option<JoinMeetingIdMeetingInfo> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.joinMeetingIdMeetingInfo")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+    /// This value as a [`OrganizerMeetingInfo`], if its `@odata.type` is `#microsoft.graph.organizerMeetingInfo`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_organizer_meeting_info(&self) -> ::std::option::Option<OrganizerMeetingInfo> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.organizerMeetingInfo")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+    /// This value as a [`TokenMeetingInfo`], if its `@odata.type` is `#microsoft.graph.tokenMeetingInfo`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_token_meeting_info(&self) -> ::std::option::Option<TokenMeetingInfo> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.tokenMeetingInfo")
+        {
+            return ::std::option::Option::None;
+        }
+        crate::runtime::reinterpret(self).ok()
+    }
+}

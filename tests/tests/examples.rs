@@ -98,3 +98,54 @@ fn unknown_enum_members_are_kept() {
     assert_eq!("BUSY".parse::<RejectReason>(), Ok(RejectReason::Busy));
     assert_eq!(RejectReason::Busy.to_string(), "busy");
 }
+
+#[test]
+fn derived_types_are_read_through_their_odata_type() {
+    let invite: CommsNotifications = serde_json::from_str(&tests::read(
+        "tests/fixtures/traffic/group-call-invite.json",
+    ))
+    .expect("parses");
+    let call = invite.value.expect("value")[0]
+        .resource_data
+        .clone()
+        .expect("a call");
+
+    let meeting = call.meeting_info.expect("meetingInfo");
+    assert!(
+        meeting.as_token_meeting_info().is_none(),
+        "the @odata.type names another derived type"
+    );
+    let organizer = meeting
+        .as_organizer_meeting_info()
+        .expect("an organizerMeetingInfo");
+    let user = organizer
+        .organizer
+        .and_then(|o| o.user)
+        .expect("the organizer");
+    assert_eq!(user.display_name.as_deref(), Some("Bob"));
+
+    let caller = call
+        .source
+        .and_then(|s| s.identity)
+        .and_then(|i| i.user)
+        .expect("the caller");
+    let caller = caller
+        .as_communications_user_identity()
+        .expect("a communicationsUserIdentity");
+    assert_eq!(
+        caller.tenant_id.as_deref(),
+        Some("aa67bd4c-8475-432d-bd41-39f255720e0a")
+    );
+
+    // The documented payload names no derived types on nested objects.
+    let documented: CommsNotifications =
+        serde_json::from_value(HttpExample::load("notifications/incoming.http").json())
+            .expect("parses");
+    let identity = documented.value.expect("value")[0]
+        .resource_data
+        .clone()
+        .and_then(|c| c.source)
+        .and_then(|s| s.identity)
+        .expect("identity");
+    assert!(identity.as_communications_identity_set().is_none());
+}

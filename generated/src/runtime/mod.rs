@@ -6,6 +6,7 @@
 //! generated modules reach it as `crate::runtime`.
 
 mod client;
+mod derived;
 #[cfg(feature = "server")]
 mod inbound_auth;
 mod key;
@@ -16,6 +17,7 @@ mod server;
 mod signing;
 
 pub use client::{ClientBuilder, ClientState, TokenError, TokenProvider};
+pub use derived::reinterpret;
 #[cfg(feature = "server")]
 pub use inbound_auth::{GRAPH_ISSUERS, GraphClaims, InboundAuth, JwtSettings, KeySource};
 pub use key::Key;
