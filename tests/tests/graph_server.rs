@@ -431,3 +431,68 @@ async fn http_loopback_callbacks_are_accepted_only_when_allowed() {
         assert_eq!(answer.status, status, "{uri}: {:#}", answer.json);
     }
 }
+
+/// A small deterministic generator, so that a failure names a reproducible case.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[tokio::test]
+async fn mangled_bodies_never_get_a_server_error_and_the_server_goes_on() {
+    let base = start(Recording::default()).await;
+    let url = format!("{base}/communications/calls/{CALL_ID}/reject");
+    let headers = [
+        ("authorization", "Bearer t"),
+        ("content-type", "application/json"),
+    ];
+    let documented = HttpExample::load("reject/busy.http")
+        .body
+        .expect("body")
+        .into_bytes();
+    let mut random = XorShift(0x9e37_79b9_7f4a_7c15);
+    for case in 0..150 {
+        let mut body = documented.clone();
+        match case % 3 {
+            // Flip bytes of the documented body.
+            0 => {
+                for _ in 0..1 + random.next() % 4 {
+                    let at = (random.next() as usize) % body.len();
+                    body[at] = random.next() as u8;
+                }
+            }
+            // Cut it short.
+            1 => body.truncate((random.next() as usize) % body.len()),
+            // Random bytes.
+            _ => {
+                body = (0..random.next() % 64)
+                    .map(|_| random.next() as u8)
+                    .collect()
+            }
+        }
+        let answer = post(&url, &headers, body.clone()).await;
+        assert!(
+            answer.status == 202 || (400..500).contains(&answer.status),
+            "case {case}: {:?} got {} {:#}",
+            String::from_utf8_lossy(&body),
+            answer.status,
+            answer.json
+        );
+        if answer.status != 202 {
+            assert!(
+                answer.json["error"]["code"].is_string(),
+                "case {case}: a Graph-style error"
+            );
+        }
+    }
+    assert_eq!(
+        post(&url, &headers, r#"{"reason":"busy"}"#).await.status,
+        202
+    );
+}
