@@ -93,6 +93,8 @@ mod tidy {
             "tests/tests",
             "tests/mock-graph/src",
             "tests/example-bot/src",
+            "tests/example-bot/tests",
+            "tests/mock-graph/tests",
         ] {
             rust_files(&root.join(dir), &mut files);
         }
