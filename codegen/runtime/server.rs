@@ -13,6 +13,9 @@ use serde::de::DeserializeOwned;
 /// The default limit on a request body: 64 KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 
+/// How long a request body may take to arrive once its headers have.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A request the server turns away, answered as Graph answers: `{"error": {"code", "message",
 /// "innerError": {"request-id", "date"}}}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,8 +121,9 @@ pub fn bad_path(err: impl std::fmt::Display) -> Response {
     GraphError::bad_request(format!("the path cannot be read: {err}")).into_response()
 }
 
-/// Reads a JSON body: `415` unless the content type is JSON, `413` over `limit` bytes, `400` if it
-/// does not parse into `T` (the message names the line and column).
+/// Reads a JSON body: `415` unless the content type is JSON, `413` over `limit` bytes, `408` if it
+/// does not arrive within [`BODY_READ_TIMEOUT`], `400` if it cannot be read or does not parse into
+/// `T` (the message names the line and column).
 pub async fn read_json<T: DeserializeOwned>(headers: &HeaderMap, body: Body, limit: usize) -> Result<T, GraphError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -131,13 +135,28 @@ pub async fn read_json<T: DeserializeOwned>(headers: &HeaderMap, body: Body, lim
             format!("the request body must be sent with `Content-Type: application/json`; the request has {shown}"),
         ));
     }
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        GraphError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "RequestEntityTooLarge",
-            format!("the request body is larger than the limit of {limit} bytes"),
-        )
-    })?;
+    let bytes = match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(err)) => {
+            let over_limit = err.into_inner().downcast_ref::<http_body_util::LengthLimitError>().is_some();
+            return Err(if over_limit {
+                GraphError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "RequestEntityTooLarge",
+                    format!("the request body is larger than the limit of {limit} bytes"),
+                )
+            } else {
+                GraphError::bad_request("the request body could not be read; send it again, complete")
+            });
+        }
+        Err(_) => {
+            return Err(GraphError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "RequestTimeout",
+                format!("the request body did not arrive within {} seconds", BODY_READ_TIMEOUT.as_secs()),
+            ));
+        }
+    };
     serde_json::from_slice(&bytes).map_err(|err| {
         let problem = match err.classify() {
             serde_json::error::Category::Data => "a value has the wrong type",

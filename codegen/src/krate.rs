@@ -13,6 +13,7 @@ const DEPENDENCIES: &[(&str, &str)] = &[
     ("aws-lc-rs", "{ version = \"1\", optional = true }"),
     ("axum", "{ version = \"0.8\", optional = true }"),
     ("base64", "{ version = \"0.22\", optional = true }"),
+    ("http-body-util", "{ version = \"0.1\", optional = true }"),
     (
         "jsonwebtoken",
         "{ version = \"11\", default-features = false, features = [\"aws_lc_rs\", \"use_pem\"], optional = true }",
@@ -30,7 +31,7 @@ const DEPENDENCIES: &[(&str, &str)] = &[
     ),
     (
         "tokio",
-        "{ version = \"1\", features = [\"fs\", \"rt\", \"sync\"], optional = true }",
+        "{ version = \"1\", features = [\"fs\", \"rt\", \"sync\", \"time\"], optional = true }",
     ),
     ("tracing", "{ version = \"0.1\", optional = true }"),
     ("url", "{ version = \"2\", optional = true }"),
@@ -45,7 +46,7 @@ const FEATURES: &[(&str, &str)] = &[
     ("default", "[\"server\"]"),
     (
         "server",
-        "[\"dep:arc-swap\", \"dep:axum\", \"dep:jsonwebtoken\", \"dep:time\", \"dep:tokio\", \"dep:tracing\", \"dep:url\", \"dep:uuid\"]",
+        "[\"dep:arc-swap\", \"dep:axum\", \"dep:http-body-util\", \"dep:jsonwebtoken\", \"dep:time\", \"dep:tokio\", \"dep:tracing\", \"dep:url\", \"dep:uuid\"]",
     ),
     ("mock", "[\"server\", \"dep:aws-lc-rs\", \"dep:base64\"]"),
 ];

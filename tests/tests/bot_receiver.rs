@@ -82,8 +82,18 @@ impl Bot {
     }
 
     async fn deliver(&self, path: &str, token: Option<&str>, body: &str) -> tests::server::Answer {
+        self.deliver_as(path, token, "application/json", body).await
+    }
+
+    async fn deliver_as(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &str,
+    ) -> tests::server::Answer {
         let bearer = token.map(|t| format!("Bearer {t}"));
-        let mut headers = vec![("content-type", "application/json")];
+        let mut headers = vec![("content-type", content_type)];
         if let Some(bearer) = &bearer {
             headers.push(("authorization", bearer.as_str()));
         }
@@ -170,6 +180,10 @@ async fn extra_properties_and_unknown_members_are_accepted_and_kept() {
 async fn bad_payloads_get_400_and_never_reach_the_handler() {
     let mut bot = Bot::start().await;
     let token = bot.token();
+    let text = bot
+        .deliver_as("/api/calls", Some(&token), "text/plain", "{}")
+        .await;
+    text.assert_graph_error(415, "UnsupportedMediaType");
     for body in [
         r#"{"value": [{"changeType": 7}]}"#,
         r#"{"value": "#,
@@ -211,6 +225,16 @@ async fn bad_tokens_are_refused_and_never_reach_the_handler() {
     };
     let now = valid["iat"].as_u64().expect("iat");
     let other_key = SigningKey::generate("graph-key-unknown").expect("key");
+    // An impostor that names the bot's trusted key id, and a genuine token with edited claims.
+    let impostor = SigningKey::generate(bot.key.kid()).expect("key");
+    let tampered = {
+        let genuine = bot.key.sign(&valid).expect("sign");
+        let parts: Vec<&str> = genuine.split('.').collect();
+        let edited = encode_json(&with(&|c| {
+            c.insert("tid".into(), "another-tenant".into());
+        }));
+        format!("{}.{edited}.{}", parts[0], parts[2])
+    };
     let public_key_text = bot.key.jwk().to_string();
     let cases: Vec<(&str, Option<String>, u16)> = vec![
         ("no token", None, 401),
@@ -275,6 +299,12 @@ async fn bad_tokens_are_refused_and_never_reach_the_handler() {
             Some(other_key.sign(&valid).expect("sign")),
             401,
         ),
+        (
+            "known kid, other key",
+            Some(impostor.sign(&valid).expect("sign")),
+            401,
+        ),
+        ("tampered claims", Some(tampered), 401),
         (
             "alg none",
             Some(format!(
@@ -447,4 +477,222 @@ async fn a_slow_handler_never_holds_the_request_open() {
         "answered while the handler was still running"
     );
     assert_eq!(seen.recv().await.expect("handler finishes").0, "created");
+}
+
+#[tokio::test]
+async fn the_issuers_are_graphs_by_default_and_configurable() {
+    let key = SigningKey::generate("k").expect("key");
+    let mut claims = SigningKey::graph_claims(APP_ID, TENANT, Duration::from_secs(300));
+    claims["iss"] = "https://api.botframework.com".into();
+    let token = key.sign(&claims).expect("sign");
+    let jwks = || KeySource::Jwks(SigningKey::jwks([&key]).to_string());
+    for (settings, status) in [
+        (JwtSettings::new(APP_ID, jwks()), 202),
+        (
+            JwtSettings::new(APP_ID, jwks()).with_issuers(["https://graph.microsoft.com"]),
+            403,
+        ),
+    ] {
+        assert_eq!(
+            deliver_with(settings, std::slice::from_ref(&token)).await,
+            [status],
+            "{claims}"
+        );
+    }
+}
+
+/// A key endpoint that publishes an OpenID configuration naming its JWKS, can be made to fail, and
+/// counts the JWKS fetches.
+struct KeyEndpoint {
+    openid_url: String,
+    fetches: Arc<AtomicUsize>,
+    failing: Arc<std::sync::atomic::AtomicBool>,
+}
+
+async fn key_endpoint(keys: serde_json::Value) -> KeyEndpoint {
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let failing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let openid = serde_json::json!({ "issuer": "https://graph.microsoft.com", "jwks_uri": format!("{base}/keys") });
+    let (counter, broken) = (fetches.clone(), failing.clone());
+    let router = axum::Router::new()
+        .route(
+            "/openid",
+            axum::routing::get(move || async move { axum::Json(openid) }),
+        )
+        .route(
+            "/keys",
+            axum::routing::get(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let status = if broken.load(Ordering::SeqCst) {
+                    500
+                } else {
+                    200
+                };
+                let keys = keys.clone();
+                async move {
+                    (
+                        axum::http::StatusCode::from_u16(status).expect("status"),
+                        axum::Json(keys),
+                    )
+                }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    KeyEndpoint {
+        openid_url: format!("{base}/openid"),
+        fetches,
+        failing,
+    }
+}
+
+/// Serves a receiver with `settings` and delivers one notification per token, in order.
+async fn deliver_with(settings: JwtSettings, tokens: &[String]) -> Vec<u16> {
+    let (tx, _seen) = mpsc::unbounded_channel();
+    let url = serve(
+        CommsNotificationsReceiver::new(Forwarding(tx), InboundAuth::jwt(settings)).into_router(),
+    )
+    .await;
+    let body = HttpExample::load("notifications/deleted.http")
+        .body
+        .expect("body");
+    let mut statuses = Vec::new();
+    for token in tokens {
+        let bearer = format!("Bearer {token}");
+        let headers = [
+            ("content-type", "application/json"),
+            ("authorization", bearer.as_str()),
+        ];
+        statuses.push(
+            post(&format!("{url}/api/calls"), &headers, body.clone())
+                .await
+                .status,
+        );
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn keys_come_through_an_openid_configuration_and_unknown_kids_cannot_force_refreshes() {
+    let key = SigningKey::generate("k1").expect("key");
+    let endpoint = key_endpoint(SigningKey::jwks([&key])).await;
+    let claims = SigningKey::graph_claims(APP_ID, TENANT, Duration::from_secs(300));
+    let mut tokens = vec![key.sign(&claims).expect("sign")];
+    for i in 0..5 {
+        tokens.push(
+            SigningKey::generate(format!("random-{i}"))
+                .expect("key")
+                .sign(&claims)
+                .expect("sign"),
+        );
+    }
+    let statuses = deliver_with(
+        JwtSettings::new(APP_ID, KeySource::parse(&endpoint.openid_url)),
+        &tokens,
+    )
+    .await;
+    assert_eq!(statuses, [202, 401, 401, 401, 401, 401]);
+    assert_eq!(
+        endpoint.fetches.load(Ordering::SeqCst),
+        1,
+        "within the default gap, unknown kids cause no fetch"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_key_endpoint_falls_back_to_known_keys_and_is_not_hammered() {
+    let key = SigningKey::generate("k1").expect("key");
+    let token = key
+        .sign(&SigningKey::graph_claims(
+            APP_ID,
+            TENANT,
+            Duration::from_secs(300),
+        ))
+        .expect("sign");
+
+    // Known keys outlive a failed refresh: every request finds the keys stale here.
+    let endpoint = key_endpoint(SigningKey::jwks([&key])).await;
+    let settings = JwtSettings::new(APP_ID, KeySource::parse(&endpoint.openid_url))
+        .with_refresh_interval(Duration::ZERO)
+        .with_unknown_kid_refresh_gap(Duration::ZERO);
+    let (tx, _seen) = mpsc::unbounded_channel();
+    let url = serve(
+        CommsNotificationsReceiver::new(Forwarding(tx), InboundAuth::jwt(settings)).into_router(),
+    )
+    .await;
+    let body = HttpExample::load("notifications/deleted.http")
+        .body
+        .expect("body");
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", bearer.as_str()),
+    ];
+    assert_eq!(
+        post(&format!("{url}/api/calls"), &headers, body.clone())
+            .await
+            .status,
+        202
+    );
+    endpoint.failing.store(true, Ordering::SeqCst);
+    assert_eq!(
+        post(&format!("{url}/api/calls"), &headers, body)
+            .await
+            .status,
+        202,
+        "the known key still works"
+    );
+    assert_eq!(
+        endpoint.fetches.load(Ordering::SeqCst),
+        2,
+        "the stale keys were refreshed, and that failed"
+    );
+
+    // With no keys at all, a failing endpoint is tried once per gap, not once per request.
+    let broken = key_endpoint(SigningKey::jwks([&key])).await;
+    broken.failing.store(true, Ordering::SeqCst);
+    let statuses = deliver_with(
+        JwtSettings::new(APP_ID, KeySource::parse(&broken.openid_url)),
+        &vec![token; 4],
+    )
+    .await;
+    assert_eq!(statuses, [503, 503, 503, 503]);
+    assert_eq!(broken.fetches.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn keys_are_never_fetched_over_plain_http_from_other_hosts() {
+    let key = SigningKey::generate("k1").expect("key");
+    let token = key
+        .sign(&SigningKey::graph_claims(
+            APP_ID,
+            TENANT,
+            Duration::from_secs(300),
+        ))
+        .expect("sign");
+    let settings = JwtSettings::new(APP_ID, KeySource::parse("http://keys.example.invalid/jwks"));
+    let (tx, _seen) = mpsc::unbounded_channel();
+    let url = serve(
+        CommsNotificationsReceiver::new(Forwarding(tx), InboundAuth::jwt(settings)).into_router(),
+    )
+    .await;
+    let body = HttpExample::load("notifications/deleted.http")
+        .body
+        .expect("body");
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", bearer.as_str()),
+    ];
+    let answer = post(&format!("{url}/api/calls"), &headers, body).await;
+    answer.assert_graph_error(503, "SigningKeysUnavailable");
+    assert!(
+        answer.json["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("must be https")
+    );
 }

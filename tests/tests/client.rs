@@ -173,6 +173,18 @@ fn the_default_base_url_is_the_documented_one() {
         msgraph_calls::DEFAULT_BASE_URL,
         "https://graph.microsoft.com/beta"
     );
+    assert_eq!(
+        Client::builder().build().base_url(),
+        msgraph_calls::DEFAULT_BASE_URL
+    );
+    let custom = Client::builder()
+        .base_url("http://127.0.0.1:9/beta/")
+        .build();
+    assert_eq!(
+        custom.base_url(),
+        "http://127.0.0.1:9/beta",
+        "a trailing slash is dropped"
+    );
     let documented = HttpExample::load("reject/busy.http");
     assert!(
         documented

@@ -182,3 +182,26 @@ fn a_new_enum_member_fails_check_until_regenerated() {
     let types = std::fs::read_to_string(crate_dir.join("src/types.rs")).expect("types");
     assert!(tests::surface::render(&types).contains("DoNotDisturb = \"doNotDisturb\""));
 }
+
+#[test]
+fn only_files_the_generator_wrote_are_removed() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let src = out.path().join("src");
+    std::fs::create_dir_all(&src).expect("src");
+    let hand_written = src.join("hand_written.rs");
+    let stale = src.join("no_longer_generated.rs");
+    std::fs::write(&hand_written, "//! Mine.\n").expect("write");
+    std::fs::write(&stale, format!("// {}. Do not edit by hand.\n", codegen_mark())).expect("write");
+    let spec = workspace_root().join("spec/graph-calls.yaml");
+    let generated = generate(&spec, out.path(), &[]);
+    assert!(generated.status.success(), "{}", text(&generated));
+    assert!(hand_written.exists(), "a hand-written file was removed");
+    assert!(!stale.exists(), "a stale generated file was kept");
+}
+
+/// The mark generated files start with, as written in the checked-in crate.
+fn codegen_mark() -> String {
+    let lib = tests::read("generated/src/lib.rs");
+    let first = lib.lines().next().expect("a header");
+    first.trim_start_matches("// ").split(". ").next().expect("the mark").to_owned()
+}

@@ -348,7 +348,15 @@ async fn a_bot_that_trusts_other_keys_never_handles_the_simulators_notifications
     let dir = tempfile::tempdir().expect("temp dir");
     let record = dir.path().join("record.jsonl");
     let jwks = dir.path().join("other-keys.json");
-    let other = SigningKey::generate("not-graph").expect("key");
+    // Other keys under the simulator's own key id: only the signature tells them apart.
+    let published =
+        tests::server::answer(reqwest::Client::new().get(format!("{}/_sim/jwks", graph.base_url)))
+            .await
+            .json;
+    let kid = published["keys"][0]["kid"]
+        .as_str()
+        .expect("the simulator's kid");
+    let other = SigningKey::generate(kid).expect("key");
     std::fs::write(&jwks, SigningKey::jwks([&other]).to_string()).expect("write");
     let bot = bot(
         &graph,

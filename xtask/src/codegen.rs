@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
-use codegen::{FileContents, GENERATED_HEADER, GeneratedFile, Settings};
+use codegen::{FileContents, GENERATED_MARK, GeneratedFile, Settings};
 
 /// Whether to write or only compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,19 +75,21 @@ pub(crate) fn run(target: &Target, mode: Mode) -> anyhow::Result<()> {
 /// The final text of a generated file: header, then contents formatted as `cargo fmt` would.
 fn render(file: &GeneratedFile) -> anyhow::Result<String> {
     match &file.contents {
-        FileContents::Toml(text) => Ok(format!("# {GENERATED_HEADER}\n\n{text}")),
+        FileContents::Toml(text) => Ok(format!(
+            "# {GENERATED_MARK}. Do not edit by hand.\n\n{text}"
+        )),
         FileContents::Rust(tokens) => {
             let syntax = syn::parse2::<syn::File>(tokens.clone()).with_context(|| {
                 format!("the generator produced invalid Rust for {}", file.path)
             })?;
             let pretty = prettyplease::unparse(&syntax);
-            rustfmt(&format!("// {GENERATED_HEADER}\n\n{pretty}"))
+            rustfmt(&format!(
+                "// {GENERATED_MARK}. Do not edit by hand.\n\n{pretty}"
+            ))
         }
         FileContents::RustVerbatim { source, text } => {
-            let header = GENERATED_HEADER.replace(
-                "Do not edit by hand.",
-                &format!("Copied from `{source}`; edit that file, not this one."),
-            );
+            let header =
+                format!("{GENERATED_MARK}. Copied from `{source}`; edit that file, not this one.");
             rustfmt(&format!("// {header}\n\n{text}"))
         }
     }
@@ -123,9 +125,10 @@ fn rustfmt(source: &str) -> anyhow::Result<String> {
 /// generated Rust files under `out/src`; in `Check` mode fails with a diff if anything differs.
 fn sync(out: &Path, files: &[(PathBuf, String)], mode: Mode) -> anyhow::Result<()> {
     let wanted: BTreeSet<&Path> = files.iter().map(|(path, _)| path.as_path()).collect();
+    // Only files this generator wrote are ever removed: hand-written files beside them stay.
     let stale: Vec<PathBuf> = rust_files(&out.join("src"))
         .into_iter()
-        .filter(|path| !wanted.contains(path.as_path()))
+        .filter(|path| !wanted.contains(path.as_path()) && is_generated(path))
         .collect();
     let mut changed = Vec::new();
     for (path, text) in files {
@@ -166,8 +169,23 @@ fn sync(out: &Path, files: &[(PathBuf, String)], mode: Mode) -> anyhow::Result<(
             );
         }
         Mode::Write => {
+            // Stage every new text beside its file first; only when all are staged are they renamed
+            // into place, so a failed write leaves the output as it was.
+            let mut staged = Vec::new();
             for (path, _, text) in &changed {
-                write_atomically(path, text)?;
+                match stage(path, text) {
+                    Ok(temporary) => staged.push((temporary, *path)),
+                    Err(err) => {
+                        for (temporary, _) in &staged {
+                            let _ = std::fs::remove_file(temporary);
+                        }
+                        return Err(err);
+                    }
+                }
+            }
+            for (temporary, path) in &staged {
+                std::fs::rename(temporary, path)
+                    .with_context(|| format!("cannot replace {}", path.display()))?;
                 eprintln!("{} was not up to date, updating", path.display());
             }
             for path in &stale {
@@ -184,8 +202,8 @@ fn normalize_newlines(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
-/// Writes to a temporary file beside `path`, then renames it over `path`.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+/// Writes `text` to a temporary file beside `path` and returns its path.
+fn stage(path: &Path, text: &str) -> anyhow::Result<PathBuf> {
     let dir = path
         .parent()
         .context("a generated file has no parent directory")?;
@@ -194,7 +212,18 @@ fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     let temporary = dir.join(format!(".{}.tmp", name.to_string_lossy()));
     std::fs::write(&temporary, text)
         .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("cannot replace {}", path.display()))
+    Ok(temporary)
+}
+
+/// Whether a file starts with this generator's header.
+fn is_generated(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .map(|text| {
+            text.lines()
+                .next()
+                .is_some_and(|line| line.contains(GENERATED_MARK))
+        })
+        .unwrap_or(false)
 }
 
 /// Every `.rs` file below `dir`, sorted.

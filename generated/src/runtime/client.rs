@@ -131,6 +131,11 @@ impl Client {
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.baseurl()
+    }
 }
 
 impl ClientHooks<ClientState> for Client {

@@ -27,7 +27,8 @@ pub const GRAPH_ISSUERS: &[&str] = &[
 /// Where the signing keys come from.
 #[derive(Clone, Debug)]
 pub enum KeySource {
-    /// A JWKS document, or an OpenID configuration whose `jwks_uri` names one, fetched over HTTP(S).
+    /// A JWKS document, or an OpenID configuration whose `jwks_uri` names one, fetched over `https`
+    /// (`http` only on loopback hosts, for local development), with a 10-second timeout.
     Url(String),
     /// A JWKS document in a file, read again at every refresh.
     File(PathBuf),
@@ -68,7 +69,10 @@ impl JwtSettings {
             leeway: Duration::from_secs(60),
             refresh_every: Duration::from_secs(2 * 60 * 60),
             unknown_kid_refresh_gap: Duration::from_secs(10),
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
         }
     }
 
@@ -175,7 +179,12 @@ impl Authenticator for InboundAuth {
 #[derive(Default)]
 struct KeyCache {
     keys: HashMap<String, Arc<DecodingKey>>,
+    /// When the keys were last fetched successfully.
     fetched_at: Option<Instant>,
+    /// When a fetch was last tried, successful or not.
+    attempted_at: Option<Instant>,
+    /// Why the last fetch failed, if it did.
+    last_error: Option<String>,
 }
 
 struct JwtValidator {
@@ -264,7 +273,8 @@ impl JwtValidator {
     }
 
     /// The key for `kid`: from the cache while it is fresh; otherwise, or for an unknown `kid`, after
-    /// one refresh.
+    /// one refresh. Fetches, successful or not, are at least the unknown-`kid` gap apart, so tokens
+    /// naming random keys cannot make the bot hammer a key endpoint, working or failing.
     async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, GraphError> {
         let fresh = |cache: &KeyCache| {
             cache
@@ -280,34 +290,50 @@ impl JwtValidator {
         let _refreshing = self.refresh.lock().await;
         let cache = self.cache.load_full();
         let known = cache.keys.get(kid).cloned();
-        let recently = cache
-            .fetched_at
+        if let Some(key) = &known
+            && fresh(&cache)
+        {
+            return Ok(key.clone());
+        }
+        let attempted_recently = cache
+            .attempted_at
             .is_some_and(|at| at.elapsed() < self.settings.unknown_kid_refresh_gap);
-        let must_fetch = !fresh(&cache) || (known.is_none() && !recently);
-        if must_fetch {
-            match self.fetch().await {
-                Ok(keys) => {
-                    let found = keys.get(kid).cloned();
-                    self.cache.store(Arc::new(KeyCache {
-                        keys,
-                        fetched_at: Some(Instant::now()),
-                    }));
-                    return found.ok_or_else(|| unknown_key(kid));
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot refresh the notification signing keys");
-                    if let Some(key) = known {
-                        return Ok(key);
+        if attempted_recently {
+            return match (known, &cache.last_error) {
+                (Some(key), _) => Ok(key),
+                (None, Some(err)) if cache.keys.is_empty() => Err(keys_unavailable(err)),
+                (None, _) => Err(unknown_key(kid)),
+            };
+        }
+        match self.fetch().await {
+            Ok(keys) => {
+                let found = keys.get(kid).cloned();
+                let now = Some(Instant::now());
+                self.cache.store(Arc::new(KeyCache {
+                    keys,
+                    fetched_at: now,
+                    attempted_at: now,
+                    last_error: None,
+                }));
+                found.ok_or_else(|| unknown_key(kid))
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot refresh the notification signing keys");
+                self.cache.store(Arc::new(KeyCache {
+                    keys: cache.keys.clone(),
+                    fetched_at: cache.fetched_at,
+                    attempted_at: Some(Instant::now()),
+                    last_error: Some(err.clone()),
+                }));
+                known.ok_or_else(|| {
+                    if cache.keys.is_empty() {
+                        keys_unavailable(&err)
+                    } else {
+                        unknown_key(kid)
                     }
-                    return Err(GraphError::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "SigningKeysUnavailable",
-                        format!("the signing keys could not be loaded: {err}"),
-                    ));
-                }
+                })
             }
         }
-        known.ok_or_else(|| unknown_key(kid))
     }
 
     async fn fetch(&self) -> Result<HashMap<String, Arc<DecodingKey>>, String> {
@@ -317,9 +343,13 @@ impl JwtValidator {
                 .await
                 .map_err(|err| format!("cannot read {}: {err}", path.display()))?,
             KeySource::Url(url) => {
+                check_key_url(url)?;
                 let document = self.get_json(url).await?;
                 match document.get("jwks_uri").and_then(|v| v.as_str()) {
-                    Some(jwks_uri) => self.get_json(jwks_uri).await?.to_string(),
+                    Some(jwks_uri) => {
+                        check_key_url(jwks_uri)?;
+                        self.get_json(jwks_uri).await?.to_string()
+                    }
                     None => document.to_string(),
                 }
             }
@@ -351,6 +381,29 @@ impl JwtValidator {
             .json()
             .await
             .map_err(|err| format!("{url} did not answer JSON: {err}"))
+    }
+}
+
+fn keys_unavailable(err: &str) -> GraphError {
+    GraphError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "SigningKeysUnavailable",
+        format!("the signing keys could not be loaded: {err}"),
+    )
+}
+
+/// Keys must come over `https`; `http` is accepted only on loopback hosts, for local development.
+fn check_key_url(url: &str) -> Result<(), String> {
+    if url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        || super::is_http_loopback(url)
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "the key URL `{url}` must be https (http is accepted only on loopback hosts)"
+        ))
     }
 }
 

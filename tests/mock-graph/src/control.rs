@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -37,6 +38,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> axum::Router {
         .route("/_sim/calls/{id}", get(show_call))
         .route("/_sim/calls/{id}/answer", post(answer_call))
         .route("/_sim/jwks", get(jwks))
+        .method_not_allowed_fallback(msgraph_calls::runtime::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(sim)
 }
@@ -208,7 +210,13 @@ fn call_not_found() -> GraphError {
     GraphError::new(StatusCode::NOT_FOUND, "8522", "Call not found")
 }
 
-async fn show_call(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
+/// The call id of a `/_sim/calls/{id}` path, or the Graph-style answer to an unreadable one.
+type CallId = Result<Path<String>, PathRejection>;
+
+async fn show_call(State(sim): State<Arc<Sim>>, id: CallId) -> Response {
+    let Ok(Path(id)) = id else {
+        return call_not_found().into_response();
+    };
     let shown = sim.calls.with(|calls| {
         calls.get(&id).map(|call| {
             serde_json::json!({
@@ -225,7 +233,10 @@ async fn show_call(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Respo
     }
 }
 
-async fn answer_call(State(sim): State<Arc<Sim>>, Path(id): Path<String>) -> Response {
+async fn answer_call(State(sim): State<Arc<Sim>>, id: CallId) -> Response {
+    let Ok(Path(id)) = id else {
+        return call_not_found().into_response();
+    };
     let ring_timeout = sim.config.ring_timeout;
     let outcome = sim.calls.with(|calls| match calls.get_mut(&id) {
         Some(call)

@@ -81,6 +81,10 @@ async fn bad_requests_get_graph_errors_and_the_binary_keeps_serving() {
             json("/communications/calls/unknown/reject", "{}".into()).bearer_auth("t"),
             404,
         ),
+        (http.get(format!("{url}/_sim/calls")), 405),
+        (http.post(format!("{url}/_sim/jwks")), 405),
+        (http.get(format!("{url}/_sim/calls/%FF")), 404),
+        (http.post(format!("{url}/_sim/calls/%FF/answer")), 404),
     ];
     for (request, status) in cases {
         let (got, body) = send(request).await;
