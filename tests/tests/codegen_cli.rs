@@ -191,7 +191,11 @@ fn only_files_the_generator_wrote_are_removed() {
     let hand_written = src.join("hand_written.rs");
     let stale = src.join("no_longer_generated.rs");
     std::fs::write(&hand_written, "//! Mine.\n").expect("write");
-    std::fs::write(&stale, format!("// {}. Do not edit by hand.\n", codegen_mark())).expect("write");
+    std::fs::write(
+        &stale,
+        format!("// {}. Do not edit by hand.\n", codegen_mark()),
+    )
+    .expect("write");
     let spec = workspace_root().join("spec/graph-calls.yaml");
     let generated = generate(&spec, out.path(), &[]);
     assert!(generated.status.success(), "{}", text(&generated));
@@ -203,5 +207,10 @@ fn only_files_the_generator_wrote_are_removed() {
 fn codegen_mark() -> String {
     let lib = tests::read("generated/src/lib.rs");
     let first = lib.lines().next().expect("a header");
-    first.trim_start_matches("// ").split(". ").next().expect("the mark").to_owned()
+    first
+        .trim_start_matches("// ")
+        .split(". ")
+        .next()
+        .expect("the mark")
+        .to_owned()
 }
