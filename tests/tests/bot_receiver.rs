@@ -551,6 +551,15 @@ async fn key_endpoint(keys: serde_json::Value) -> KeyEndpoint {
 
 /// Serves a receiver with `settings` and delivers one notification per token, in order.
 async fn deliver_with(settings: JwtSettings, tokens: &[String]) -> Vec<u16> {
+    answers_with(settings, tokens)
+        .await
+        .iter()
+        .map(|a| a.status)
+        .collect()
+}
+
+/// Like [`deliver_with`], with the whole answers.
+async fn answers_with(settings: JwtSettings, tokens: &[String]) -> Vec<tests::server::Answer> {
     let (tx, _seen) = mpsc::unbounded_channel();
     let url = serve(
         CommsNotificationsReceiver::new(Forwarding(tx), InboundAuth::jwt(settings)).into_router(),
@@ -559,20 +568,16 @@ async fn deliver_with(settings: JwtSettings, tokens: &[String]) -> Vec<u16> {
     let body = HttpExample::load("notifications/deleted.http")
         .body
         .expect("body");
-    let mut statuses = Vec::new();
+    let mut answers = Vec::new();
     for token in tokens {
         let bearer = format!("Bearer {token}");
         let headers = [
             ("content-type", "application/json"),
             ("authorization", bearer.as_str()),
         ];
-        statuses.push(
-            post(&format!("{url}/api/calls"), &headers, body.clone())
-                .await
-                .status,
-        );
+        answers.push(post(&format!("{url}/api/calls"), &headers, body.clone()).await);
     }
-    statuses
+    answers
 }
 
 #[tokio::test]
@@ -674,20 +679,7 @@ async fn keys_are_never_fetched_over_plain_http_from_other_hosts() {
         ))
         .expect("sign");
     let settings = JwtSettings::new(APP_ID, KeySource::parse("http://keys.example.invalid/jwks"));
-    let (tx, _seen) = mpsc::unbounded_channel();
-    let url = serve(
-        CommsNotificationsReceiver::new(Forwarding(tx), InboundAuth::jwt(settings)).into_router(),
-    )
-    .await;
-    let body = HttpExample::load("notifications/deleted.http")
-        .body
-        .expect("body");
-    let bearer = format!("Bearer {token}");
-    let headers = [
-        ("content-type", "application/json"),
-        ("authorization", bearer.as_str()),
-    ];
-    let answer = post(&format!("{url}/api/calls"), &headers, body).await;
+    let answer = answers_with(settings, &[token]).await.remove(0);
     answer.assert_graph_error(503, "SigningKeysUnavailable");
     assert!(
         answer.json["error"]["message"]
