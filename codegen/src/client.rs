@@ -27,7 +27,7 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
-        .with_inner_type(quote!(crate::runtime::ClientState));
+        .with_inner_type(quote!(crate::runtime::client::ClientState));
     for name in referenced_types(api) {
         settings.with_replacement(&name, format!("crate::types::{name}"), std::iter::empty());
     }
@@ -63,6 +63,32 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
         #![allow(clippy::all, unused_imports, dead_code)]
 
         #tokens
+
+        impl crate::runtime::__private::GeneratedClient for Client {
+            const DEFAULT_BASE_URL: &'static str = crate::DEFAULT_BASE_URL;
+
+            fn from_parts(base_url: &str, http: reqwest::Client, state: crate::runtime::client::ClientState) -> Self {
+                Self::new_with_client(base_url, http, state)
+            }
+        }
+
+        impl Client {
+            /// A builder for a client of the API at [`crate::DEFAULT_BASE_URL`].
+            pub fn builder() -> crate::ClientBuilder {
+                crate::ClientBuilder::new()
+            }
+
+            /// The base URL requests go to.
+            pub fn base_url(&self) -> &str {
+                self.baseurl()
+            }
+        }
+
+        impl ClientHooks<crate::runtime::client::ClientState> for Client {
+            async fn pre<E>(&self, request: &mut reqwest::Request, _info: &OperationInfo) -> ::std::result::Result<(), Error<E>> {
+                crate::runtime::__private::prepare_request(self.inner(), request).await
+            }
+        }
     })
 }
 

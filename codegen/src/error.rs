@@ -36,6 +36,12 @@ pub enum Error {
         /// What the client generator reported.
         message: String,
     },
+    /// The embedded runtime crate is inconsistent; the generator itself must be fixed.
+    #[error("the embedded runtime is broken: {message}")]
+    Runtime {
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// The result type of this crate.

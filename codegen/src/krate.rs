@@ -1,118 +1,160 @@
-//! The crate around the generated modules: its `Cargo.toml` and its `lib.rs`.
+//! The crate around the generated modules: its `Cargo.toml` and its `lib.rs`. The dependencies and
+//! features come from the runtime's own manifest, so the two never disagree.
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use toml_edit::{DocumentMut, Item, Table, Value};
 
-use crate::Settings;
 use crate::model::Api;
+use crate::runtime::{RUNTIME_MANIFEST, RUNTIME_PACKAGE};
+use crate::{Error, Result, RuntimeLink, Settings};
 
-/// The dependencies of every generated crate, in `Cargo.toml` syntax. The runtime and the generated
-/// modules use nothing else.
-const DEPENDENCIES: &[(&str, &str)] = &[
-    ("arc-swap", "{ version = \"1\", optional = true }"),
-    ("aws-lc-rs", "{ version = \"1\", optional = true }"),
-    ("axum", "{ version = \"0.8\", optional = true }"),
-    ("base64", "{ version = \"0.22\", optional = true }"),
-    ("http-body-util", "{ version = \"0.1\", optional = true }"),
-    (
-        "jsonwebtoken",
-        "{ version = \"11\", default-features = false, features = [\"aws_lc_rs\", \"use_pem\"], optional = true }",
-    ),
-    ("progenitor-client", "\"0.15.1\""),
-    (
-        "reqwest",
-        "{ version = \"0.13\", default-features = false, features = [\"json\", \"rustls\"] }",
-    ),
-    ("serde", "{ version = \"1\", features = [\"derive\"] }"),
-    ("serde_json", "\"1\""),
-    (
-        "time",
-        "{ version = \"0.3\", features = [\"formatting\"], optional = true }",
-    ),
-    (
-        "tokio",
-        "{ version = \"1\", features = [\"fs\", \"rt\", \"sync\", \"time\"], optional = true }",
-    ),
-    ("tracing", "{ version = \"0.1\", optional = true }"),
-    ("url", "{ version = \"2\", optional = true }"),
-    (
-        "uuid",
-        "{ version = \"1\", features = [\"v4\"], optional = true }",
-    ),
-];
-
-/// The features of every generated crate.
-const FEATURES: &[(&str, &str)] = &[
-    ("default", "[\"server\"]"),
-    (
-        "server",
-        "[\"dep:arc-swap\", \"dep:axum\", \"dep:http-body-util\", \"dep:jsonwebtoken\", \"dep:time\", \"dep:tokio\", \"dep:tracing\", \"dep:url\", \"dep:uuid\"]",
-    ),
-    ("mock", "[\"server\", \"dep:aws-lc-rs\", \"dep:base64\"]"),
+/// The runtime's dependencies that generated code names itself, and the features that need them.
+/// Everything else generated code uses goes through the runtime.
+const DIRECT_DEPENDENCIES: &[(&str, &[&str])] = &[
+    ("axum", &["webhooks", "graph-server"]),
+    ("progenitor-client", &["client"]),
+    ("reqwest", &["client"]),
+    ("serde", &[]),
+    ("serde_json", &[]),
 ];
 
 /// Emits `Cargo.toml`, without its header line.
-pub(crate) fn manifest(api: &Api, settings: &Settings) -> String {
-    let mut out = String::new();
-    out.push_str("[package]\n");
-    out.push_str(&format!("name = \"{}\"\n", settings.crate_name));
-    out.push_str("version = \"0.1.0\"\n");
-    out.push_str("edition = \"2024\"\n");
-    out.push_str("rust-version = \"1.88\"\n");
-    out.push_str("license = \"MIT\"\n");
-    let description = format!("Typed client and server stubs for {}", api.title);
-    out.push_str(&format!("description = {}\n", toml_string(&description)));
-    out.push_str("keywords = [\"microsoft-graph\", \"teams\", \"calling-bot\", \"openapi\"]\n");
-    out.push_str("categories = [\"api-bindings\", \"web-programming::http-client\"]\n");
-    out.push_str("\n[dependencies]\n");
-    for (name, spec) in DEPENDENCIES {
-        out.push_str(&format!("{name} = {spec}\n"));
-    }
-    out.push_str("\n[features]\n");
-    out.push_str(
-        "# `server`: the server stubs (Graph side and bot side) and notification authentication.\n",
-    );
-    out.push_str(
-        "# `mock`: signing notification tokens as Graph does, for simulators and tests.\n",
-    );
-    for (name, spec) in FEATURES {
-        out.push_str(&format!("{name} = {spec}\n"));
-    }
+pub(crate) fn manifest(api: &Api, settings: &Settings) -> Result<String> {
+    let runtime: DocumentMut = RUNTIME_MANIFEST.parse().map_err(|err| Error::Runtime {
+        message: format!("the runtime's Cargo.toml does not parse: {err}"),
+    })?;
+    let runtime_table = |name: &str| {
+        runtime
+            .get(name)
+            .and_then(Item::as_table)
+            .cloned()
+            .ok_or_else(|| Error::Runtime {
+                message: format!("the runtime's Cargo.toml has no [{name}] table"),
+            })
+    };
+    let runtime_dependencies = runtime_table("dependencies")?;
+    let runtime_features = runtime_table("features")?;
+    let (dependencies, features) = match &settings.runtime {
+        RuntimeLink::Vendored => (runtime_dependencies, runtime_features),
+        RuntimeLink::Shared { path } => {
+            shared_runtime(path, &runtime_dependencies, &runtime_features)?
+        }
+    };
+
+    let mut manifest = DocumentMut::new();
+    let mut package = Table::new();
+    package["name"] = toml_edit::value(&settings.crate_name);
+    package["version"] = toml_edit::value("0.1.0");
+    package["edition"] = toml_edit::value("2024");
+    package["rust-version"] = toml_edit::value("1.88");
+    package["license"] = toml_edit::value("MIT");
+    package["description"] =
+        toml_edit::value(format!("Typed client and server stubs for {}", api.title));
+    package["keywords"] = toml_edit::value(Value::Array(settings.keywords.iter().collect()));
+    package["categories"] = toml_edit::value(Value::Array(
+        ["api-bindings", "web-programming::http-client"]
+            .into_iter()
+            .collect(),
+    ));
+    manifest["package"] = Item::Table(package);
+    manifest["dependencies"] = Item::Table(dependencies);
+    manifest["features"] = Item::Table(features);
+    let mut text = manifest.to_string();
     if settings.standalone {
-        out.push_str("\n# Generated outside the repository's workspace: this crate is its own workspace.\n[workspace]\n");
+        text.push_str("\n# Generated outside the repository's workspace: this crate is its own workspace.\n[workspace]\n");
     }
-    out
+    Ok(text)
 }
 
-fn toml_string(text: &str) -> String {
-    let escaped: String = text
-        .chars()
-        .flat_map(|c| match c {
-            '"' => vec!['\\', '"'],
-            '\\' => vec!['\\', '\\'],
-            '\n' => vec!['\\', 'n'],
-            c => vec![c],
-        })
-        .collect();
-    format!("\"{escaped}\"")
+/// The dependencies and features of a crate that depends on the runtime crate at `path`: the
+/// runtime, plus the few crates generated code names itself; each feature turns on the runtime's.
+fn shared_runtime(
+    path: &str,
+    runtime_dependencies: &Table,
+    runtime_features: &Table,
+) -> Result<(Table, Table)> {
+    let mut dependencies = Table::new();
+    let mut link = toml_edit::InlineTable::new();
+    link.insert("path", path.into());
+    link.insert("default-features", false.into());
+    dependencies[RUNTIME_PACKAGE] = toml_edit::value(link);
+    for (name, features) in DIRECT_DEPENDENCIES {
+        let mut spec = runtime_dependencies
+            .get(name)
+            .and_then(Item::as_value)
+            .cloned()
+            .ok_or_else(|| Error::Runtime {
+                message: format!("the runtime's Cargo.toml has no dependency `{name}`"),
+            })?;
+        if let (true, Some(table)) = (features.is_empty(), spec.as_inline_table_mut()) {
+            table.remove("optional");
+        }
+        spec.decor_mut().clear();
+        dependencies[*name] = toml_edit::value(spec);
+    }
+    let mut features = Table::new();
+    for (feature, enables) in runtime_features.iter() {
+        let mut list = toml_edit::Array::new();
+        if feature == "default" {
+            let defaults = enables
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str());
+            list.extend(defaults);
+        } else {
+            list.push(format!("{RUNTIME_PACKAGE}/{feature}"));
+            for (name, used_by) in DIRECT_DEPENDENCIES {
+                if used_by.contains(&feature) {
+                    list.push(format!("dep:{name}"));
+                }
+            }
+        }
+        features[feature] = toml_edit::value(list);
+        // Each feature keeps the comment that explains it.
+        let comment = runtime_features
+            .key(feature)
+            .map(|key| key.leaf_decor().clone());
+        if let (Some(comment), Some(mut key)) = (comment, features.key_mut(feature)) {
+            *key.leaf_decor_mut() = comment;
+        }
+    }
+    Ok((dependencies, features))
 }
 
 /// Emits `src/lib.rs`.
-pub(crate) fn lib_rs(api: &Api) -> TokenStream {
+pub(crate) fn lib_rs(api: &Api, settings: &Settings) -> TokenStream {
     let mut doc = format!("{}\n", api.title);
     if let Some(description) = &api.description {
         doc.push_str(&format!("\n{description}\n"));
     }
     doc.push_str(&format!(
         "\nGenerated from the OpenAPI description (version `{}`). `types` holds the types shared by \
-         everything generated; [`Client`] calls the API; `runtime` is the hand-written support the \
-         generated code calls.\n",
+         everything generated; [`Client`] calls the API (feature `client`); `webhooks` receives the \
+         notifications the API posts (feature `webhooks`); `server` serves the API's operations \
+         (feature `graph-server`); `runtime` is the hand-written support the generated code calls.\n",
         api.version
     ));
     let doc_lines = doc.lines().map(|line| {
         let line = format!(" {line}");
         quote!(#![doc = #line])
     });
+    let runtime = match &settings.runtime {
+        RuntimeLink::Vendored => quote! {
+            /// The hand-written support the generated code calls: a verbatim copy of the
+            /// `msgraph-calls-runtime` crate.
+            pub mod runtime;
+            #[doc(hidden)]
+            pub use runtime::__private;
+        },
+        RuntimeLink::Shared { .. } => {
+            let krate = quote::format_ident!("{}", RUNTIME_PACKAGE.replace('-', "_"));
+            quote! {
+                pub use ::#krate as runtime;
+            }
+        }
+    };
     let base_url = &api.default_base_url;
     let version = &api.version;
     quote! {
@@ -120,17 +162,25 @@ pub(crate) fn lib_rs(api: &Api) -> TokenStream {
         #![forbid(unsafe_code)]
         #![warn(missing_docs)]
 
+        #[cfg(feature = "client")]
         mod client;
-        pub mod runtime;
-        #[cfg(feature = "server")]
+        #runtime
+        #[cfg(feature = "graph-server")]
         pub mod server;
         pub mod types;
-        #[cfg(feature = "server")]
+        #[cfg(feature = "webhooks")]
         pub mod webhooks;
 
+        #[cfg(feature = "client")]
         pub use client::Client;
+        #[cfg(feature = "client")]
         pub use progenitor_client::{Error, ResponseValue};
-        pub use runtime::{ClientBuilder, TokenError, TokenProvider};
+        #[cfg(feature = "client")]
+        pub use runtime::client::{TokenError, TokenProvider};
+
+        /// Builds a [`Client`]: `Client::builder().bearer_token(token).build()`.
+        #[cfg(feature = "client")]
+        pub type ClientBuilder = runtime::client::ClientBuilder<Client>;
 
         /// The base URL of the API: the first server the spec lists.
         pub const DEFAULT_BASE_URL: &str = #base_url;

@@ -1,35 +1,48 @@
-//! The hand-written runtime under `codegen/runtime/`, embedded so that every generated crate carries
-//! the exact support code its generated modules call and builds on its own.
+//! The runtime crate under `codegen/runtime/`, embedded so that a generated crate can vendor it:
+//! its sources become the crate's `runtime` module byte for byte, and its manifest gives the
+//! generated crate its dependencies and features.
 
 use crate::{FileContents, GeneratedFile};
 
-/// Embeds `codegen/runtime/{name}` as `src/runtime/{name}` of the generated crate.
-macro_rules! runtime_file {
+/// The package name of the runtime crate.
+pub(crate) const RUNTIME_PACKAGE: &str = "msgraph-calls-runtime";
+
+/// The runtime's `Cargo.toml`.
+pub(crate) const RUNTIME_MANIFEST: &str = include_str!("../runtime/Cargo.toml");
+
+/// Embeds `codegen/runtime/src/{name}`.
+macro_rules! runtime_source {
     ($name:literal) => {
         (
-            concat!("src/runtime/", $name),
-            concat!("codegen/runtime/", $name),
-            include_str!(concat!("../runtime/", $name)),
+            $name,
+            concat!("codegen/runtime/src/", $name),
+            include_str!(concat!("../runtime/src/", $name)),
         )
     };
 }
 
-/// `(path in the generated crate, path of the original, text)` of every runtime file.
-const RUNTIME: &[(&str, &str, &str)] = &[
-    runtime_file!("client.rs"),
-    runtime_file!("derived.rs"),
-    runtime_file!("inbound_auth.rs"),
-    runtime_file!("key.rs"),
-    runtime_file!("mod.rs"),
-    runtime_file!("open_enum.rs"),
-    runtime_file!("server.rs"),
-    runtime_file!("signing.rs"),
+/// `(file name, path of the original, text)` of every source file of the runtime.
+pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
+    runtime_source!("auth.rs"),
+    runtime_source!("client.rs"),
+    runtime_source!("derived.rs"),
+    runtime_source!("http.rs"),
+    runtime_source!("key.rs"),
+    runtime_source!("lib.rs"),
+    runtime_source!("mock.rs"),
+    runtime_source!("open_enum.rs"),
+    runtime_source!("receiver.rs"),
+    runtime_source!("server.rs"),
 ];
 
-/// The runtime files of a generated crate.
-pub(crate) fn files() -> impl Iterator<Item = GeneratedFile> {
-    RUNTIME.iter().map(|&(path, source, text)| GeneratedFile {
-        path: path.to_owned(),
-        contents: FileContents::RustVerbatim { source, text },
+/// The runtime's sources as files of a crate that vendors it: `lib.rs` becomes
+/// `src/runtime/mod.rs`, every other file `src/runtime/{name}`.
+pub(crate) fn vendored_files() -> impl Iterator<Item = GeneratedFile> {
+    RUNTIME_SOURCES.iter().map(|&(name, source, text)| {
+        let name = if name == "lib.rs" { "mod.rs" } else { name };
+        GeneratedFile {
+            path: format!("src/runtime/{name}"),
+            contents: FileContents::RustVerbatim { source, text },
+        }
     })
 }

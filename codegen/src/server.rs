@@ -124,23 +124,23 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
         }
 
         #server_doc
-        pub struct #server_name<T, A = crate::runtime::RequireBearer> {
+        pub struct #server_name<T, A = crate::runtime::server::RequireBearer> {
             service: ::std::sync::Arc<T>,
             authenticator: A,
             body_limit: usize,
-            checks: crate::runtime::Checks,
+            checks: crate::runtime::server::Checks,
         }
 
-        impl<T: #trait_name<Identity = crate::runtime::BearerToken>> #server_name<T, crate::runtime::RequireBearer> {
+        impl<T: #trait_name<Identity = crate::runtime::server::BearerToken>> #server_name<T, crate::runtime::server::RequireBearer> {
             /// Serves `service`, requiring a non-empty bearer token on every request.
             pub fn new(service: T) -> Self {
-                Self::with_authenticator(service, crate::runtime::RequireBearer)
+                Self::with_authenticator(service, crate::runtime::server::RequireBearer)
             }
         }
 
         impl<T, A> #server_name<T, A>
         where
-            A: crate::runtime::Authenticator,
+            A: crate::runtime::server::Authenticator,
             T: #trait_name<Identity = A::Identity>,
         {
             /// Serves `service`, authenticating every request with `authenticator`.
@@ -149,7 +149,7 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
                     service: ::std::sync::Arc::new(service),
                     authenticator,
                     body_limit: crate::runtime::DEFAULT_BODY_LIMIT,
-                    checks: crate::runtime::Checks::default(),
+                    checks: crate::runtime::server::Checks::default(),
                 }
             }
 
@@ -170,8 +170,8 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
             pub fn into_router(self) -> ::axum::Router {
                 ::axum::Router::new()
                     #(#routes)*
-                    .fallback(crate::runtime::unknown_route)
-                    .method_not_allowed_fallback(crate::runtime::method_not_allowed)
+                    .fallback(crate::runtime::__private::unknown_route)
+                    .method_not_allowed_fallback(crate::runtime::__private::method_not_allowed)
                     .layer(::axum::extract::DefaultBodyLimit::disable())
                     .with_state(::std::sync::Arc::new(self))
             }
@@ -198,11 +198,11 @@ fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operati
             let ty = format_ident!("{}", body.type_name);
             (
                 quote! {
-                    let body: crate::types::#ty = match crate::runtime::read_json(&parts.headers, body, server.body_limit).await {
+                    let body: crate::types::#ty = match crate::runtime::__private::read_json(&parts.headers, body, server.body_limit).await {
                         Ok(body) => body,
                         Err(err) => return err.into_response(),
                     };
-                    if let Err(message) = crate::runtime::Validate::validate(&body, &server.checks) {
+                    if let Err(message) = crate::runtime::__private::Validate::validate(&body, &server.checks) {
                         return crate::runtime::GraphError::bad_request(message).into_response();
                     }
                 },
@@ -220,17 +220,17 @@ fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operati
             request: ::axum::extract::Request,
         ) -> ::axum::response::Response
         where
-            A: crate::runtime::Authenticator,
+            A: crate::runtime::server::Authenticator,
             T: #trait_name<Identity = A::Identity>,
         {
             let (parts, body) = request.into_parts();
-            let identity = match crate::runtime::Authenticator::authenticate(&server.authenticator, &parts.headers).await {
+            let identity = match crate::runtime::server::Authenticator::authenticate(&server.authenticator, &parts.headers).await {
                 Ok(identity) => identity,
                 Err(err) => return err.into_response(),
             };
             let mut params = match path {
                 Ok(::axum::extract::Path(params)) => params.into_iter(),
-                Err(err) => return crate::runtime::bad_path(err),
+                Err(err) => return crate::runtime::__private::bad_path(err),
             };
             #(#read_params)*
             #read_body
@@ -256,7 +256,7 @@ fn emit_response(op: &Operation) -> TokenStream {
                 let ty = format_ident!("{}", body);
                 variants.push(quote!(#[doc = #vdoc] #variant(crate::types::#ty),));
                 arms.push(quote! {
-                    Self::#variant(body) => crate::runtime::json_response(
+                    Self::#variant(body) => crate::runtime::__private::json_response(
                         ::axum::http::StatusCode::from_u16(#status).unwrap_or(::axum::http::StatusCode::OK),
                         &body,
                     ),
@@ -279,16 +279,16 @@ fn emit_response(op: &Operation) -> TokenStream {
                 "4XX" => {
                     variants.push(quote! {
                         /// `4XX`: a client error with its OData error body.
-                        ClientError(crate::runtime::ClientErrorStatus, crate::types::#error),
+                        ClientError(crate::runtime::server::ClientErrorStatus, crate::types::#error),
                     });
-                    arms.push(quote!(Self::ClientError(status, body) => crate::runtime::json_response(status.status(), &body),));
+                    arms.push(quote!(Self::ClientError(status, body) => crate::runtime::__private::json_response(status.status(), &body),));
                 }
                 "5XX" => {
                     variants.push(quote! {
                         /// `5XX`: a server error with its OData error body.
-                        ServerError(crate::runtime::ServerErrorStatus, crate::types::#error),
+                        ServerError(crate::runtime::server::ServerErrorStatus, crate::types::#error),
                     });
-                    arms.push(quote!(Self::ServerError(status, body) => crate::runtime::json_response(status.status(), &body),));
+                    arms.push(quote!(Self::ServerError(status, body) => crate::runtime::__private::json_response(status.status(), &body),));
                 }
                 code => {
                     let variant = format_ident!("Status{}", code);
@@ -296,7 +296,7 @@ fn emit_response(op: &Operation) -> TokenStream {
                     let vdoc = format!(" `{code}` with its error body.");
                     variants.push(quote!(#[doc = #vdoc] #variant(crate::types::#error),));
                     arms.push(quote! {
-                        Self::#variant(body) => crate::runtime::json_response(
+                        Self::#variant(body) => crate::runtime::__private::json_response(
                             ::axum::http::StatusCode::from_u16(#code).unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
                             &body,
                         ),
@@ -367,8 +367,8 @@ fn emit_validations(api: &Api) -> TokenStream {
             })
         });
         Some(quote! {
-            impl crate::runtime::Validate for crate::types::#ident {
-                fn validate(&self, checks: &crate::runtime::Checks) -> ::std::result::Result<(), ::std::string::String> {
+            impl crate::runtime::__private::Validate for crate::types::#ident {
+                fn validate(&self, checks: &crate::runtime::server::Checks) -> ::std::result::Result<(), ::std::string::String> {
                     let _ = checks;
                     #(#checks)*
                     Ok(())
@@ -394,15 +394,19 @@ fn value_check(
                 None => quote!(::std::option::Option::None),
             };
             let uri = checks.uri;
-            Some(quote!(crate::runtime::check_string(checks, #wire, #value, #prefix, #uri)?;))
+            Some(
+                quote!(crate::runtime::__private::check_string(checks, #wire, #value, #prefix, #uri)?;),
+            )
         }
         FieldType::Named(name) => match &api.types.get(name)?.kind {
             TypeKind::Enum(def) => {
                 let members = def.members.iter().map(|m| &m.wire_name);
-                Some(quote!(crate::runtime::check_enum(#wire, #value, &[#(#members),*])?;))
+                Some(
+                    quote!(crate::runtime::__private::check_enum(#wire, #value, &[#(#members),*])?;),
+                )
             }
             TypeKind::Struct(_) => {
-                Some(quote!(crate::runtime::Validate::validate(#value, checks)?;))
+                Some(quote!(crate::runtime::__private::Validate::validate(#value, checks)?;))
             }
         },
         FieldType::Array(item) => {

@@ -72,7 +72,7 @@ fn emit_derived_accessors(api: &Api) -> TokenStream {
                     if self.#odata_field.as_deref() != ::std::option::Option::Some(#odata_type) {
                         return ::std::option::Option::None;
                     }
-                    crate::runtime::reinterpret(self).ok()
+                    crate::runtime::__private::reinterpret(self).ok()
                 }
             }
         });
@@ -264,7 +264,7 @@ fn emit_struct_serde(def: &TypeDef, s: &StructDef) -> TokenStream {
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<#name, A::Error> {
                         #(#locals)*
                         let mut additional_properties = ::serde_json::Map::new();
-                        while let ::std::option::Option::Some(key) = map.next_key::<crate::runtime::Key<'de>>()? {
+                        while let ::std::option::Option::Some(key) = map.next_key::<crate::runtime::__private::Key<'de>>()? {
                             match key.as_str() {
                                 #(#arms)*
                                 _ => {
@@ -387,7 +387,7 @@ fn emit_enum(def: &TypeDef, e: &EnumDef) -> TokenStream {
 
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                crate::runtime::deserialize_open_enum(deserializer)
+                crate::runtime::__private::deserialize_open_enum(deserializer)
             }
         }
     }

@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use crate::Settings;
 use crate::model::{Api, Notification, NotificationTarget, TypeKind};
 use crate::types::doc_attr;
 
 /// Emits `src/webhooks.rs`.
-pub(crate) fn emit(api: &Api) -> TokenStream {
+pub(crate) fn emit(api: &Api, settings: &Settings) -> TokenStream {
     let mut by_body: BTreeMap<&str, Vec<&Notification>> = BTreeMap::new();
     for notification in &api.notifications {
         by_body
@@ -19,21 +20,14 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
             .or_default()
             .push(notification);
     }
-    let imports = (!by_body.is_empty()).then(|| {
-        quote!(
-            use ::axum::response::IntoResponse as _;
-        )
-    });
     let receivers = by_body
         .values()
-        .map(|deliveries| emit_receiver(api, deliveries));
+        .map(|deliveries| emit_receiver(api, settings, deliveries));
     quote! {
         //! Stubs for receiving the notifications the API posts: implement a handler trait, then
         //! serve it with its receiver's `into_router`. A delivery is answered `202 Accepted` as soon
         //! as its token is valid and its body parsed; the handler runs afterwards, on its own task,
         //! so a slow handler never holds the sender's request open.
-
-        #imports
 
         #(#receivers)*
     }
@@ -46,7 +40,8 @@ fn optional(api: &Api, owner: &str, field: &str) -> bool {
     }
 }
 
-fn emit_receiver(api: &Api, deliveries: &[&Notification]) -> TokenStream {
+fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -> TokenStream {
+    let default_path = settings.default_webhook_path.as_str();
     let first = deliveries[0];
     let shape = &first.shape;
     let body = format_ident!("{}", first.body_type);
@@ -96,7 +91,7 @@ fn emit_receiver(api: &Api, deliveries: &[&Notification]) -> TokenStream {
         let doc = format!(" A notification with change type `{}`; {resource_doc}.", m.wire_name);
         quote! {
             #[doc = #doc]
-            fn #method(&self, delivery: &crate::runtime::Delivery, notification: crate::types::#item) -> impl ::std::future::Future<Output = ()> + Send {
+            fn #method(&self, delivery: &crate::runtime::receiver::Delivery, notification: crate::types::#item) -> impl ::std::future::Future<Output = ()> + Send {
                 let _ = (delivery, notification);
                 async {}
             }
@@ -121,16 +116,17 @@ fn emit_receiver(api: &Api, deliveries: &[&Notification]) -> TokenStream {
         quote!(::std::option::Option::Some(notification.#change_field.clone()))
     };
     let receiver_doc = doc_attr(&format!(
-        "Receives `{}` deliveries for a [`{handler}`]: checks the token ([`crate::runtime::InboundAuth`]; `401`/`403`), \
-         the content type (`415`), the size (`413`) and the body (`400`), answers `{status}`, then dispatches.",
+        "Receives `{}` deliveries for a [`{handler}`]: checks the token, the content type, the size and \
+         the body, answers `{status}`, then dispatches. See [`crate::runtime::receiver::Receiver`].",
         first.body_type
     ));
+    let dispatch = format_ident!("{}Dispatch", first.body_type);
     quote! {
         #handler_doc
         pub trait #handler: Send + Sync + 'static {
             /// Every accepted delivery, after it was answered. By default, hands each notification
             /// to the method of its change type, in order.
-            fn notifications(&self, delivery: crate::runtime::Delivery, payload: crate::types::#body) -> impl ::std::future::Future<Output = ()> + Send {
+            fn notifications(&self, delivery: crate::runtime::receiver::Delivery, payload: crate::types::#body) -> impl ::std::future::Future<Output = ()> + Send {
                 async move {
                     for notification in #list {
                         match #change {
@@ -144,107 +140,31 @@ fn emit_receiver(api: &Api, deliveries: &[&Notification]) -> TokenStream {
             #(#methods)*
 
             #[doc = #other_doc]
-            fn other_change(&self, delivery: &crate::runtime::Delivery, notification: crate::types::#item) -> impl ::std::future::Future<Output = ()> + Send {
+            fn other_change(&self, delivery: &crate::runtime::receiver::Delivery, notification: crate::types::#item) -> impl ::std::future::Future<Output = ()> + Send {
                 let _ = (delivery, notification);
                 async {}
             }
         }
 
         #receiver_doc
-        pub struct #receiver<H> {
-            handler: ::std::sync::Arc<H>,
-            auth: crate::runtime::InboundAuth,
-            webhook_paths: ::std::vec::Vec<::std::string::String>,
-            callback_paths: ::std::vec::Vec<::std::string::String>,
-            body_limit: usize,
-        }
+        pub type #receiver<H> = crate::runtime::receiver::Receiver<#dispatch<H>>;
 
-        impl<H: #handler> #receiver<H> {
-            /// A receiver for `handler`, authenticating deliveries with `auth`. Until paths are
-            /// added, it serves the webhook at `/api/calls`.
-            pub fn new(handler: H, auth: crate::runtime::InboundAuth) -> Self {
-                Self {
-                    handler: ::std::sync::Arc::new(handler),
-                    auth,
-                    webhook_paths: ::std::vec::Vec::new(),
-                    callback_paths: ::std::vec::Vec::new(),
-                    body_limit: crate::runtime::DEFAULT_BODY_LIMIT,
-                }
+        #[doc(hidden)]
+        pub struct #dispatch<H>(H);
+
+        impl<H: #handler> crate::runtime::__private::Dispatch for #dispatch<H> {
+            type Handler = H;
+            type Body = crate::types::#body;
+            const STATUS: u16 = #status;
+            const DEFAULT_PATH: &'static str = #default_path;
+
+            fn new(handler: H) -> Self {
+                Self(handler)
             }
 
-            /// Serves the bot's calling webhook at `path` (such as `/api/calls`).
-            pub fn webhook_path(mut self, path: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.webhook_paths.push(path.into());
-                self
+            fn dispatch(&self, delivery: crate::runtime::receiver::Delivery, body: crate::types::#body) -> impl ::std::future::Future<Output = ()> + Send {
+                self.0.notifications(delivery, body)
             }
-
-            /// Serves a per-call callback URL at `path` (the path of a `callbackUri` the bot sends).
-            pub fn callback_path(mut self, path: impl ::std::convert::Into<::std::string::String>) -> Self {
-                self.callback_paths.push(path.into());
-                self
-            }
-
-            /// The largest body accepted, in bytes (by default 64 KiB).
-            pub fn body_limit(mut self, bytes: usize) -> Self {
-                self.body_limit = bytes;
-                self
-            }
-
-            /// The routes, with Graph-style answers for unknown paths and methods.
-            pub fn into_router(mut self) -> ::axum::Router {
-                if self.webhook_paths.is_empty() && self.callback_paths.is_empty() {
-                    self.webhook_paths.push("/api/calls".to_owned());
-                }
-                let routes: ::std::vec::Vec<(::std::string::String, crate::runtime::DeliveryRoute)> = self
-                    .webhook_paths
-                    .iter()
-                    .map(|p| (p.clone(), crate::runtime::DeliveryRoute::Webhook))
-                    .chain(self.callback_paths.iter().map(|p| (p.clone(), crate::runtime::DeliveryRoute::Callback)))
-                    .collect();
-                let shared = ::std::sync::Arc::new(self);
-                let mut router = ::axum::Router::new();
-                for (path, route) in routes {
-                    let shared = shared.clone();
-                    router = router.route(
-                        &path,
-                        ::axum::routing::post(move |request: ::axum::extract::Request| receive(shared.clone(), route, request)),
-                    );
-                }
-                router
-                    .fallback(crate::runtime::unknown_route)
-                    .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-                    .layer(::axum::extract::DefaultBodyLimit::disable())
-            }
-        }
-
-        /// Authenticates and parses one delivery, answers, then dispatches on a spawned task.
-        async fn receive<H: #handler>(
-            receiver: ::std::sync::Arc<#receiver<H>>,
-            route: crate::runtime::DeliveryRoute,
-            request: ::axum::extract::Request,
-        ) -> ::axum::response::Response {
-            let (parts, body) = request.into_parts();
-            let claims = match receiver.auth.check(&parts.headers).await {
-                Ok(claims) => claims,
-                Err(err) => return err.into_response(),
-            };
-            let payload: crate::types::#body = match crate::runtime::read_json(&parts.headers, body, receiver.body_limit).await {
-                Ok(payload) => payload,
-                Err(err) => return err.into_response(),
-            };
-            let delivery = crate::runtime::Delivery {
-                route,
-                path: parts.uri.path().to_owned(),
-                claims,
-                headers: parts.headers,
-            };
-            let handler = receiver.handler.clone();
-            ::tokio::spawn(async move {
-                handler.notifications(delivery, payload).await;
-            });
-            ::axum::http::StatusCode::from_u16(#status)
-                .unwrap_or(::axum::http::StatusCode::ACCEPTED)
-                .into_response()
         }
     }
 }

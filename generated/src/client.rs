@@ -46,7 +46,7 @@ pub mod types {
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::runtime::ClientState,
+    pub(crate) inner: crate::runtime::client::ClientState,
 }
 impl Client {
     /// Create a new client.
@@ -54,7 +54,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::runtime::ClientState) -> Self {
+    pub fn new(baseurl: &str, inner: crate::runtime::client::ClientState) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -75,7 +75,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::runtime::ClientState,
+        inner: crate::runtime::client::ClientState,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -84,7 +84,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::runtime::ClientState> for Client {
+impl ClientInfo<crate::runtime::client::ClientState> for Client {
     fn api_version() -> &'static str {
         "beta"
     }
@@ -94,7 +94,7 @@ impl ClientInfo<crate::runtime::ClientState> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::runtime::ClientState {
+    fn inner(&self) -> &crate::runtime::client::ClientState {
         &self.inner
     }
 }
@@ -102,7 +102,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::runtime::ClientState>,
+        Client: ClientHooks<crate::runtime::client::ClientState>,
     {
     }
 };
@@ -223,4 +223,33 @@ impl Client {
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
+}
+impl crate::runtime::__private::GeneratedClient for Client {
+    const DEFAULT_BASE_URL: &'static str = crate::DEFAULT_BASE_URL;
+    fn from_parts(
+        base_url: &str,
+        http: reqwest::Client,
+        state: crate::runtime::client::ClientState,
+    ) -> Self {
+        Self::new_with_client(base_url, http, state)
+    }
+}
+impl Client {
+    /// A builder for a client of the API at [`crate::DEFAULT_BASE_URL`].
+    pub fn builder() -> crate::ClientBuilder {
+        crate::ClientBuilder::new()
+    }
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.baseurl()
+    }
+}
+impl ClientHooks<crate::runtime::client::ClientState> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> ::std::result::Result<(), Error<E>> {
+        crate::runtime::__private::prepare_request(self.inner(), request).await
+    }
 }

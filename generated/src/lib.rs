@@ -4,19 +4,26 @@
 //!
 //! A calling bot rejects an incoming Teams call, and receives the call notifications (`commsNotifications`) that Microsoft Graph posts to it.
 //!
-//! Generated from the OpenAPI description (version `beta`). `types` holds the types shared by everything generated; [`Client`] calls the API; `runtime` is the hand-written support the generated code calls.
+//! Generated from the OpenAPI description (version `beta`). `types` holds the types shared by everything generated; [`Client`] calls the API (feature `client`); `webhooks` receives the notifications the API posts (feature `webhooks`); `server` serves the API's operations (feature `graph-server`); `runtime` is the hand-written support the generated code calls.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#[cfg(feature = "client")]
 mod client;
-pub mod runtime;
-#[cfg(feature = "server")]
+pub use ::msgraph_calls_runtime as runtime;
+#[cfg(feature = "graph-server")]
 pub mod server;
 pub mod types;
-#[cfg(feature = "server")]
+#[cfg(feature = "webhooks")]
 pub mod webhooks;
+#[cfg(feature = "client")]
 pub use client::Client;
+#[cfg(feature = "client")]
 pub use progenitor_client::{Error, ResponseValue};
-pub use runtime::{ClientBuilder, TokenError, TokenProvider};
+#[cfg(feature = "client")]
+pub use runtime::client::{TokenError, TokenProvider};
+/// Builds a [`Client`]: `Client::builder().bearer_token(token).build()`.
+#[cfg(feature = "client")]
+pub type ClientBuilder = runtime::client::ClientBuilder<Client>;
 /// The base URL of the API: the first server the spec lists.
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/beta";
 /// The version of the API description this crate was generated from.

@@ -21,23 +21,23 @@ pub trait CommunicationsCall: Send + Sync + 'static {
     ) -> impl ::std::future::Future<Output = RejectResponse> + Send;
 }
 /// Serves a [`CommunicationsCall`] implementation over HTTP. Before an operation is called, the request is authenticated (`401`), its content type checked (`415`), its body read within the size limit (`413`), parsed and validated (`400`); each refusal is a Graph-style `ODataError` body.
-pub struct CommunicationsCallServer<T, A = crate::runtime::RequireBearer> {
+pub struct CommunicationsCallServer<T, A = crate::runtime::server::RequireBearer> {
     service: ::std::sync::Arc<T>,
     authenticator: A,
     body_limit: usize,
-    checks: crate::runtime::Checks,
+    checks: crate::runtime::server::Checks,
 }
-impl<T: CommunicationsCall<Identity = crate::runtime::BearerToken>>
-    CommunicationsCallServer<T, crate::runtime::RequireBearer>
+impl<T: CommunicationsCall<Identity = crate::runtime::server::BearerToken>>
+    CommunicationsCallServer<T, crate::runtime::server::RequireBearer>
 {
     /// Serves `service`, requiring a non-empty bearer token on every request.
     pub fn new(service: T) -> Self {
-        Self::with_authenticator(service, crate::runtime::RequireBearer)
+        Self::with_authenticator(service, crate::runtime::server::RequireBearer)
     }
 }
 impl<T, A> CommunicationsCallServer<T, A>
 where
-    A: crate::runtime::Authenticator,
+    A: crate::runtime::server::Authenticator,
     T: CommunicationsCall<Identity = A::Identity>,
 {
     /// Serves `service`, authenticating every request with `authenticator`.
@@ -46,7 +46,7 @@ where
             service: ::std::sync::Arc::new(service),
             authenticator,
             body_limit: crate::runtime::DEFAULT_BODY_LIMIT,
-            checks: crate::runtime::Checks::default(),
+            checks: crate::runtime::server::Checks::default(),
         }
     }
     /// The largest request body accepted, in bytes (by default 64 KiB); larger ones get `413`.
@@ -71,8 +71,8 @@ where
                 "/app/calls/{call_id}/reject",
                 ::axum::routing::post(reject_handler::<T, A>),
             )
-            .fallback(crate::runtime::unknown_route)
-            .method_not_allowed_fallback(crate::runtime::method_not_allowed)
+            .fallback(crate::runtime::__private::unknown_route)
+            .method_not_allowed_fallback(crate::runtime::__private::method_not_allowed)
             .layer(::axum::extract::DefaultBodyLimit::disable())
             .with_state(::std::sync::Arc::new(self))
     }
@@ -89,28 +89,30 @@ async fn reject_handler<T, A>(
     request: ::axum::extract::Request,
 ) -> ::axum::response::Response
 where
-    A: crate::runtime::Authenticator,
+    A: crate::runtime::server::Authenticator,
     T: CommunicationsCall<Identity = A::Identity>,
 {
     let (parts, body) = request.into_parts();
-    let identity =
-        match crate::runtime::Authenticator::authenticate(&server.authenticator, &parts.headers)
-            .await
-        {
-            Ok(identity) => identity,
-            Err(err) => return err.into_response(),
-        };
+    let identity = match crate::runtime::server::Authenticator::authenticate(
+        &server.authenticator,
+        &parts.headers,
+    )
+    .await
+    {
+        Ok(identity) => identity,
+        Err(err) => return err.into_response(),
+    };
     let mut params = match path {
         Ok(::axum::extract::Path(params)) => params.into_iter(),
-        Err(err) => return crate::runtime::bad_path(err),
+        Err(err) => return crate::runtime::__private::bad_path(err),
     };
     let call_id = params.next().unwrap_or_default();
     let body: crate::types::RejectRequestBody =
-        match crate::runtime::read_json(&parts.headers, body, server.body_limit).await {
+        match crate::runtime::__private::read_json(&parts.headers, body, server.body_limit).await {
             Ok(body) => body,
             Err(err) => return err.into_response(),
         };
-    if let Err(message) = crate::runtime::Validate::validate(&body, &server.checks) {
+    if let Err(message) = crate::runtime::__private::Validate::validate(&body, &server.checks) {
         return crate::runtime::GraphError::bad_request(message).into_response();
     }
     server
@@ -127,9 +129,15 @@ pub enum RejectResponse {
     /// `204`: Success
     NoContent,
     /// `4XX`: a client error with its OData error body.
-    ClientError(crate::runtime::ClientErrorStatus, crate::types::ODataError),
+    ClientError(
+        crate::runtime::server::ClientErrorStatus,
+        crate::types::ODataError,
+    ),
     /// `5XX`: a server error with its OData error body.
-    ServerError(crate::runtime::ServerErrorStatus, crate::types::ODataError),
+    ServerError(
+        crate::runtime::server::ServerErrorStatus,
+        crate::types::ODataError,
+    ),
 }
 impl ::axum::response::IntoResponse for RejectResponse {
     fn into_response(self) -> ::axum::response::Response {
@@ -141,29 +149,29 @@ impl ::axum::response::IntoResponse for RejectResponse {
                 .unwrap_or(::axum::http::StatusCode::OK)
                 .into_response(),
             Self::ClientError(status, body) => {
-                crate::runtime::json_response(status.status(), &body)
+                crate::runtime::__private::json_response(status.status(), &body)
             }
             Self::ServerError(status, body) => {
-                crate::runtime::json_response(status.status(), &body)
+                crate::runtime::__private::json_response(status.status(), &body)
             }
         }
     }
 }
-impl crate::runtime::Validate for crate::types::RejectRequestBody {
+impl crate::runtime::__private::Validate for crate::types::RejectRequestBody {
     fn validate(
         &self,
-        checks: &crate::runtime::Checks,
+        checks: &crate::runtime::server::Checks,
     ) -> ::std::result::Result<(), ::std::string::String> {
         let _ = checks;
         if let ::std::option::Option::Some(value) = &self.reason {
-            crate::runtime::check_enum(
+            crate::runtime::__private::check_enum(
                 "reason",
                 value,
                 &["none", "busy", "forbidden", "unknownFutureValue"],
             )?;
         }
         if let ::std::option::Option::Some(value) = &self.callback_uri {
-            crate::runtime::check_string(
+            crate::runtime::__private::check_string(
                 checks,
                 "callbackUri",
                 value,

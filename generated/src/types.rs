@@ -69,7 +69,7 @@ impl<'de> ::serde::Deserialize<'de> for AppHostedMediaConfig {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "@odata.type" => {
@@ -203,7 +203,7 @@ impl<'de> ::serde::Deserialize<'de> for AzureCommunicationServicesUserIdentity {
                 > = ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "displayName" => {
@@ -547,7 +547,7 @@ impl<'de> ::serde::Deserialize<'de> for Call {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "id" => {
@@ -966,7 +966,7 @@ impl<'de> ::serde::Deserialize<'de> for CallDirection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::deserialize_open_enum(deserializer)
+        crate::runtime::__private::deserialize_open_enum(deserializer)
     }
 }
 /// The `microsoft.graph.callMediaState` type of the API.
@@ -1032,7 +1032,7 @@ impl<'de> ::serde::Deserialize<'de> for CallMediaState {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "audio" => match map.next_value::<::std::option::Option<MediaState>>()? {
@@ -1170,7 +1170,7 @@ impl<'de> ::serde::Deserialize<'de> for CallOptions {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "hideBotAfterEscalation" => {
@@ -1344,7 +1344,7 @@ impl<'de> ::serde::Deserialize<'de> for CallRoute {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "final" => match map.next_value::<::std::option::Option<IdentitySet>>()? {
@@ -1517,7 +1517,7 @@ impl<'de> ::serde::Deserialize<'de> for CallState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::deserialize_open_enum(deserializer)
+        crate::runtime::__private::deserialize_open_enum(deserializer)
     }
 }
 /// The `microsoft.graph.callTranscriptionInfo` type of the API.
@@ -1594,7 +1594,7 @@ impl<'de> ::serde::Deserialize<'de> for CallTranscriptionInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "lastModifiedDateTime" => {
@@ -1725,7 +1725,7 @@ impl<'de> ::serde::Deserialize<'de> for CallTranscriptionState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::deserialize_open_enum(deserializer)
+        crate::runtime::__private::deserialize_open_enum(deserializer)
     }
 }
 /// The `microsoft.graph.changeType` type of the API.
@@ -1790,7 +1790,7 @@ impl<'de> ::serde::Deserialize<'de> for ChangeType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::deserialize_open_enum(deserializer)
+        crate::runtime::__private::deserialize_open_enum(deserializer)
     }
 }
 /// The `microsoft.graph.chatInfo` type of the API.
@@ -1876,7 +1876,7 @@ impl<'de> ::serde::Deserialize<'de> for ChatInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "messageId" => {
@@ -2037,7 +2037,7 @@ impl<'de> ::serde::Deserialize<'de> for CommsNotification {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "changeType" => {
@@ -2171,7 +2171,7 @@ impl<'de> ::serde::Deserialize<'de> for CommsNotifications {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "value" => {
@@ -2314,7 +2314,7 @@ impl<'de> ::serde::Deserialize<'de> for CommunicationsApplicationIdentity {
                 let mut field_hidden: ::std::option::Option<bool> = ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "displayName" => {
@@ -2495,7 +2495,7 @@ impl<'de> ::serde::Deserialize<'de> for CommunicationsApplicationInstanceIdentit
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "displayName" => {
@@ -2656,7 +2656,7 @@ impl<'de> ::serde::Deserialize<'de> for CommunicationsEncryptedIdentity {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "displayName" => {
@@ -2801,7 +2801,7 @@ impl<'de> ::serde::Deserialize<'de> for CommunicationsGuestIdentity {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "displayName" => {
@@ -3039,7 +3039,7 @@ impl<'de> ::serde::Deserialize<'de> for CommunicationsIdentitySet {
                 let mut field_phone: ::std::option::Option<Identity> = ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "application" => {
@@ -3281,7 +3281,7 @@ impl<'de> ::serde::Deserialize<'de> for CommunicationsPhoneIdentity {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "displayName" => {
@@ -3426,7 +3426,7 @@ impl<'de> ::serde::Deserialize<'de> for CommunicationsUserIdentity {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "displayName" => {
@@ -3577,7 +3577,7 @@ impl<'de> ::serde::Deserialize<'de> for EndpointType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::deserialize_open_enum(deserializer)
+        crate::runtime::__private::deserialize_open_enum(deserializer)
     }
 }
 /// The `microsoft.graph.entity` type of the API.
@@ -3643,7 +3643,7 @@ impl<'de> ::serde::Deserialize<'de> for Entity {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "id" => {
@@ -3759,7 +3759,7 @@ impl<'de> ::serde::Deserialize<'de> for ErrorDetails {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "code" => {
@@ -3879,7 +3879,7 @@ impl<'de> ::serde::Deserialize<'de> for Identity {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "displayName" => {
@@ -4022,7 +4022,7 @@ impl<'de> ::serde::Deserialize<'de> for IdentitySet {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "application" => {
@@ -4184,7 +4184,7 @@ impl<'de> ::serde::Deserialize<'de> for IncomingCallOptions {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "hideBotAfterEscalation" => {
@@ -4369,7 +4369,7 @@ impl<'de> ::serde::Deserialize<'de> for IncomingContext {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "observedParticipantId" => {
@@ -4542,7 +4542,7 @@ impl<'de> ::serde::Deserialize<'de> for InnerError {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "request-id" => {
@@ -4723,7 +4723,7 @@ impl<'de> ::serde::Deserialize<'de> for InvitationParticipantInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "hidden" => match map.next_value::<::std::option::Option<bool>>()? {
@@ -4898,7 +4898,7 @@ impl<'de> ::serde::Deserialize<'de> for JoinMeetingIdMeetingInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "@odata.type" => {
@@ -5049,7 +5049,7 @@ impl<'de> ::serde::Deserialize<'de> for MainError {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "code" => {
@@ -5177,7 +5177,7 @@ impl<'de> ::serde::Deserialize<'de> for MediaConfig {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "@odata.type" => {
@@ -5282,7 +5282,7 @@ impl<'de> ::serde::Deserialize<'de> for MediaInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "resourceId" => {
@@ -5406,7 +5406,7 @@ impl<'de> ::serde::Deserialize<'de> for MediaState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::deserialize_open_enum(deserializer)
+        crate::runtime::__private::deserialize_open_enum(deserializer)
     }
 }
 /// The `microsoft.graph.meetingInfo` type of the API.
@@ -5462,7 +5462,7 @@ impl<'de> ::serde::Deserialize<'de> for MeetingInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "@odata.type" => {
@@ -5568,7 +5568,7 @@ impl<'de> ::serde::Deserialize<'de> for Modality {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::deserialize_open_enum(deserializer)
+        crate::runtime::__private::deserialize_open_enum(deserializer)
     }
 }
 /// The `microsoft.graph.ODataErrors.ODataError` type of the API.
@@ -5621,7 +5621,7 @@ impl<'de> ::serde::Deserialize<'de> for ODataError {
                 let mut field_error: ::std::option::Option<MainError> = ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "error" => {
@@ -5707,7 +5707,7 @@ impl<'de> ::serde::Deserialize<'de> for OrganizerMeetingInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "@odata.type" => {
@@ -5847,7 +5847,7 @@ impl<'de> ::serde::Deserialize<'de> for OutgoingCallOptions {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "hideBotAfterEscalation" => {
@@ -6051,7 +6051,7 @@ impl<'de> ::serde::Deserialize<'de> for ParticipantInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "countryCode" => {
@@ -6237,7 +6237,7 @@ impl<'de> ::serde::Deserialize<'de> for RejectReason {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::deserialize_open_enum(deserializer)
+        crate::runtime::__private::deserialize_open_enum(deserializer)
     }
 }
 /// An inline type of the API, defined at `#/components/requestBodies/rejectRequestBody/content/application~1json/schema`.
@@ -6301,7 +6301,7 @@ impl<'de> ::serde::Deserialize<'de> for RejectRequestBody {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "reason" => {
@@ -6427,7 +6427,7 @@ impl<'de> ::serde::Deserialize<'de> for ResultInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "code" => match map.next_value::<::std::option::Option<i32>>()? {
@@ -6564,7 +6564,7 @@ impl<'de> ::serde::Deserialize<'de> for RoutingType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::deserialize_open_enum(deserializer)
+        crate::runtime::__private::deserialize_open_enum(deserializer)
     }
 }
 /// The `microsoft.graph.serviceHostedMediaConfig` type of the API.
@@ -6630,7 +6630,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceHostedMediaConfig {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "@odata.type" => {
@@ -6740,7 +6740,7 @@ impl<'de> ::serde::Deserialize<'de> for TokenMeetingInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "@odata.type" => {
@@ -6933,7 +6933,7 @@ impl<'de> ::serde::Deserialize<'de> for Tone {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> ::std::result::Result<Self, D::Error> {
-        crate::runtime::deserialize_open_enum(deserializer)
+        crate::runtime::__private::deserialize_open_enum(deserializer)
     }
 }
 /// The `microsoft.graph.toneInfo` type of the API.
@@ -7007,7 +7007,7 @@ impl<'de> ::serde::Deserialize<'de> for ToneInfo {
                     ::std::option::Option::None;
                 let mut additional_properties = ::serde_json::Map::new();
                 while let ::std::option::Option::Some(key) =
-                    map.next_key::<crate::runtime::Key<'de>>()?
+                    map.next_key::<crate::runtime::__private::Key<'de>>()?
                 {
                     match key.as_str() {
                         "sequenceId" => match map.next_value::<::std::option::Option<i64>>()? {
@@ -7069,7 +7069,7 @@ impl CallOptions {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
     /// This value as a [`OutgoingCallOptions`], if its `@odata.type` is `#microsoft.graph.outgoingCallOptions`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_outgoing_call_options(&self) -> ::std::option::Option<OutgoingCallOptions> {
@@ -7078,7 +7078,7 @@ impl CallOptions {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
 }
 impl Entity {
@@ -7087,7 +7087,7 @@ impl Entity {
         if self.odata_type.as_deref() != ::std::option::Option::Some("#microsoft.graph.call") {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
 }
 impl Identity {
@@ -7102,7 +7102,7 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
     /// This value as a [`CommunicationsApplicationIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsApplicationIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_application_identity(
@@ -7113,7 +7113,7 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
     /// This value as a [`CommunicationsApplicationInstanceIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsApplicationInstanceIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_application_instance_identity(
@@ -7126,7 +7126,7 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
     /// This value as a [`CommunicationsEncryptedIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsEncryptedIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_encrypted_identity(
@@ -7137,7 +7137,7 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
     /// This value as a [`CommunicationsGuestIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsGuestIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_guest_identity(
@@ -7148,7 +7148,7 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
     /// This value as a [`CommunicationsPhoneIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsPhoneIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_phone_identity(
@@ -7159,7 +7159,7 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
     /// This value as a [`CommunicationsUserIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsUserIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_user_identity(
@@ -7170,7 +7170,7 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
 }
 impl IdentitySet {
@@ -7183,7 +7183,7 @@ impl IdentitySet {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
 }
 impl MediaConfig {
@@ -7194,7 +7194,7 @@ impl MediaConfig {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
     /// This value as a [`ServiceHostedMediaConfig`], if its `@odata.type` is `#microsoft.graph.serviceHostedMediaConfig`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_service_hosted_media_config(
@@ -7205,7 +7205,7 @@ impl MediaConfig {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
 }
 impl MeetingInfo {
@@ -7218,7 +7218,7 @@ impl MeetingInfo {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
     /// This value as a [`OrganizerMeetingInfo`], if its `@odata.type` is `#microsoft.graph.organizerMeetingInfo`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_organizer_meeting_info(&self) -> ::std::option::Option<OrganizerMeetingInfo> {
@@ -7227,7 +7227,7 @@ impl MeetingInfo {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
     /// This value as a [`TokenMeetingInfo`], if its `@odata.type` is `#microsoft.graph.tokenMeetingInfo`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_token_meeting_info(&self) -> ::std::option::Option<TokenMeetingInfo> {
@@ -7236,6 +7236,6 @@ impl MeetingInfo {
         {
             return ::std::option::Option::None;
         }
-        crate::runtime::reinterpret(self).ok()
+        crate::runtime::__private::reinterpret(self).ok()
     }
 }

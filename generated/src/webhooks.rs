@@ -4,7 +4,6 @@
 //! serve it with its receiver's `into_router`. A delivery is answered `202 Accepted` as soon
 //! as its token is valid and its body parsed; the handler runs afterwards, on its own task,
 //! so a slow handler never holds the sender's request open.
-use ::axum::response::IntoResponse as _;
 /// Implemented by a receiver of `CommsNotifications` notifications. Serve it with [`CommsNotificationsReceiver`].
 ///
 /// Deliveries:
@@ -17,7 +16,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
     /// to the method of its change type, in order.
     fn notifications(
         &self,
-        delivery: crate::runtime::Delivery,
+        delivery: crate::runtime::receiver::Delivery,
         payload: crate::types::CommsNotifications,
     ) -> impl ::std::future::Future<Output = ()> + Send {
         async move {
@@ -40,7 +39,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
     /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::Call`].
     fn created(
         &self,
-        delivery: &crate::runtime::Delivery,
+        delivery: &crate::runtime::receiver::Delivery,
         notification: crate::types::CommsNotification,
     ) -> impl ::std::future::Future<Output = ()> + Send {
         let _ = (delivery, notification);
@@ -49,7 +48,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
     /// A notification with change type `updated`; its `resource_data` holds the typed [`crate::types::Call`].
     fn updated(
         &self,
-        delivery: &crate::runtime::Delivery,
+        delivery: &crate::runtime::receiver::Delivery,
         notification: crate::types::CommsNotification,
     ) -> impl ::std::future::Future<Output = ()> + Send {
         let _ = (delivery, notification);
@@ -58,7 +57,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
     /// A notification with change type `deleted`; its `resource_data` holds the typed [`crate::types::Call`].
     fn deleted(
         &self,
-        delivery: &crate::runtime::Delivery,
+        delivery: &crate::runtime::receiver::Delivery,
         notification: crate::types::CommsNotification,
     ) -> impl ::std::future::Future<Output = ()> + Send {
         let _ = (delivery, notification);
@@ -67,107 +66,33 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
     /// A notification whose change type is missing or not one the description names; its `resource_data` holds the typed [`crate::types::Call`].
     fn other_change(
         &self,
-        delivery: &crate::runtime::Delivery,
+        delivery: &crate::runtime::receiver::Delivery,
         notification: crate::types::CommsNotification,
     ) -> impl ::std::future::Future<Output = ()> + Send {
         let _ = (delivery, notification);
         async {}
     }
 }
-/// Receives `CommsNotifications` deliveries for a [`CommsNotificationsHandler`]: checks the token ([`crate::runtime::InboundAuth`]; `401`/`403`), the content type (`415`), the size (`413`) and the body (`400`), answers `202`, then dispatches.
-pub struct CommsNotificationsReceiver<H> {
-    handler: ::std::sync::Arc<H>,
-    auth: crate::runtime::InboundAuth,
-    webhook_paths: ::std::vec::Vec<::std::string::String>,
-    callback_paths: ::std::vec::Vec<::std::string::String>,
-    body_limit: usize,
-}
-impl<H: CommsNotificationsHandler> CommsNotificationsReceiver<H> {
-    /// A receiver for `handler`, authenticating deliveries with `auth`. Until paths are
-    /// added, it serves the webhook at `/api/calls`.
-    pub fn new(handler: H, auth: crate::runtime::InboundAuth) -> Self {
-        Self {
-            handler: ::std::sync::Arc::new(handler),
-            auth,
-            webhook_paths: ::std::vec::Vec::new(),
-            callback_paths: ::std::vec::Vec::new(),
-            body_limit: crate::runtime::DEFAULT_BODY_LIMIT,
-        }
+/// Receives `CommsNotifications` deliveries for a [`CommsNotificationsHandler`]: checks the token, the content type, the size and the body, answers `202`, then dispatches. See [`crate::runtime::receiver::Receiver`].
+pub type CommsNotificationsReceiver<H> =
+    crate::runtime::receiver::Receiver<CommsNotificationsDispatch<H>>;
+#[doc(hidden)]
+pub struct CommsNotificationsDispatch<H>(H);
+impl<H: CommsNotificationsHandler> crate::runtime::__private::Dispatch
+    for CommsNotificationsDispatch<H>
+{
+    type Handler = H;
+    type Body = crate::types::CommsNotifications;
+    const STATUS: u16 = 202u16;
+    const DEFAULT_PATH: &'static str = "/api/calls";
+    fn new(handler: H) -> Self {
+        Self(handler)
     }
-    /// Serves the bot's calling webhook at `path` (such as `/api/calls`).
-    pub fn webhook_path(mut self, path: impl ::std::convert::Into<::std::string::String>) -> Self {
-        self.webhook_paths.push(path.into());
-        self
+    fn dispatch(
+        &self,
+        delivery: crate::runtime::receiver::Delivery,
+        body: crate::types::CommsNotifications,
+    ) -> impl ::std::future::Future<Output = ()> + Send {
+        self.0.notifications(delivery, body)
     }
-    /// Serves a per-call callback URL at `path` (the path of a `callbackUri` the bot sends).
-    pub fn callback_path(mut self, path: impl ::std::convert::Into<::std::string::String>) -> Self {
-        self.callback_paths.push(path.into());
-        self
-    }
-    /// The largest body accepted, in bytes (by default 64 KiB).
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-    /// The routes, with Graph-style answers for unknown paths and methods.
-    pub fn into_router(mut self) -> ::axum::Router {
-        if self.webhook_paths.is_empty() && self.callback_paths.is_empty() {
-            self.webhook_paths.push("/api/calls".to_owned());
-        }
-        let routes: ::std::vec::Vec<(::std::string::String, crate::runtime::DeliveryRoute)> = self
-            .webhook_paths
-            .iter()
-            .map(|p| (p.clone(), crate::runtime::DeliveryRoute::Webhook))
-            .chain(
-                self.callback_paths
-                    .iter()
-                    .map(|p| (p.clone(), crate::runtime::DeliveryRoute::Callback)),
-            )
-            .collect();
-        let shared = ::std::sync::Arc::new(self);
-        let mut router = ::axum::Router::new();
-        for (path, route) in routes {
-            let shared = shared.clone();
-            router = router.route(
-                &path,
-                ::axum::routing::post(move |request: ::axum::extract::Request| {
-                    receive(shared.clone(), route, request)
-                }),
-            );
-        }
-        router
-            .fallback(crate::runtime::unknown_route)
-            .method_not_allowed_fallback(crate::runtime::method_not_allowed)
-            .layer(::axum::extract::DefaultBodyLimit::disable())
-    }
-}
-/// Authenticates and parses one delivery, answers, then dispatches on a spawned task.
-async fn receive<H: CommsNotificationsHandler>(
-    receiver: ::std::sync::Arc<CommsNotificationsReceiver<H>>,
-    route: crate::runtime::DeliveryRoute,
-    request: ::axum::extract::Request,
-) -> ::axum::response::Response {
-    let (parts, body) = request.into_parts();
-    let claims = match receiver.auth.check(&parts.headers).await {
-        Ok(claims) => claims,
-        Err(err) => return err.into_response(),
-    };
-    let payload: crate::types::CommsNotifications =
-        match crate::runtime::read_json(&parts.headers, body, receiver.body_limit).await {
-            Ok(payload) => payload,
-            Err(err) => return err.into_response(),
-        };
-    let delivery = crate::runtime::Delivery {
-        route,
-        path: parts.uri.path().to_owned(),
-        claims,
-        headers: parts.headers,
-    };
-    let handler = receiver.handler.clone();
-    ::tokio::spawn(async move {
-        handler.notifications(delivery, payload).await;
-    });
-    ::axum::http::StatusCode::from_u16(202u16)
-        .unwrap_or(::axum::http::StatusCode::ACCEPTED)
-        .into_response()
 }

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use msgraph_calls::runtime::{
-    Delivery, DeliveryRoute, InboundAuth, JwtSettings, KeySource, SigningKey,
-};
+use msgraph_calls::runtime::auth::{InboundAuth, JwtSettings, KeySource};
+use msgraph_calls::runtime::mock::SigningKey;
+use msgraph_calls::runtime::receiver::{Delivery, DeliveryRoute};
 use msgraph_calls::types::{CommsNotification, CommsNotifications};
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
 use tests::HttpExample;

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use example_bot::{BotConfig, RunningBot};
 use mock_graph::{Config, MockGraph, RunningMockGraph};
-use msgraph_calls::runtime::{Delivery, InboundAuth, JwtSettings, KeySource, SigningKey};
+use msgraph_calls::runtime::auth::{InboundAuth, JwtSettings, KeySource};
+use msgraph_calls::runtime::mock::SigningKey;
+use msgraph_calls::runtime::receiver::Delivery;
 use msgraph_calls::types::{CommsNotification, RejectReason, RejectRequestBody};
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
 use msgraph_calls::{Client, Error};

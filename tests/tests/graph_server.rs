@@ -4,8 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use msgraph_calls::runtime::{
-    Authenticator, BearerToken, ClientErrorStatus, GraphError, ServerErrorStatus,
+use msgraph_calls::runtime::GraphError;
+use msgraph_calls::runtime::server::{
+    Authenticator, BearerToken, ClientErrorStatus, ServerErrorStatus,
 };
 use msgraph_calls::server::{CommunicationsCall, CommunicationsCallServer, RejectResponse};
 use msgraph_calls::types::{MainError, ODataError, RejectReason, RejectRequestBody};
@@ -347,7 +348,7 @@ impl Authenticator for NamedCallers {
     type Identity = String;
 
     async fn authenticate(&self, headers: &axum::http::HeaderMap) -> Result<String, GraphError> {
-        match msgraph_calls::runtime::bearer_token(headers)? {
+        match BearerToken::from_headers(headers)?.0.as_str() {
             "alice-token" => Ok("alice".to_owned()),
             _ => Err(GraphError::forbidden(
                 "this token belongs to nobody this service knows",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
-use codegen::{FileContents, GENERATED_MARK, GeneratedFile, Settings};
+use codegen::{FileContents, GENERATED_MARK, GeneratedFile, RuntimeLink, Settings};
 
 /// Whether to write or only compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +29,17 @@ pub(crate) enum Target {
         spec: PathBuf,
         out: PathBuf,
         crate_name: Option<String>,
+        shared_runtime: Option<PathBuf>,
     },
+}
+
+/// The settings of the crate checked in under `generated/`: it shares the workspace's runtime crate.
+fn workspace_settings() -> Settings {
+    let mut settings = Settings::new();
+    settings.with_runtime(RuntimeLink::Shared {
+        path: "../codegen/runtime".to_owned(),
+    });
+    settings
 }
 
 /// The repository root.
@@ -46,15 +56,23 @@ pub(crate) fn run(target: &Target, mode: Mode) -> anyhow::Result<()> {
         Target::Workspace => (
             root.join("spec/graph-calls.yaml"),
             root.join("generated"),
-            Settings::new(),
+            workspace_settings(),
         ),
         Target::Custom {
             spec,
             out,
             crate_name,
+            shared_runtime,
         } => {
             let mut settings = Settings::new();
             settings.with_standalone(true);
+            if let Some(path) = shared_runtime {
+                let path = std::path::absolute(path)
+                    .with_context(|| format!("cannot resolve {}", path.display()))?;
+                settings.with_runtime(RuntimeLink::Shared {
+                    path: path.to_string_lossy().into_owned(),
+                });
+            }
             if let Some(name) = crate_name {
                 settings.with_crate_name(name.clone());
             }
@@ -87,11 +105,8 @@ fn render(file: &GeneratedFile) -> anyhow::Result<String> {
                 "// {GENERATED_MARK}. Do not edit by hand.\n\n{pretty}"
             ))
         }
-        FileContents::RustVerbatim { source, text } => {
-            let header =
-                format!("{GENERATED_MARK}. Copied from `{source}`; edit that file, not this one.");
-            rustfmt(&format!("// {header}\n\n{text}"))
-        }
+        // The runtime is vendored byte for byte: it is already formatted in its own crate.
+        FileContents::RustVerbatim { text, .. } => Ok((*text).to_owned()),
     }
 }
 

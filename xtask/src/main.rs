@@ -30,6 +30,10 @@ enum Command {
         /// The package name of the crate written with `--out`.
         #[arg(long, value_name = "NAME", requires = "out")]
         crate_name: Option<String>,
+        /// Depend on the runtime crate at DIR (such as `codegen/runtime`) instead of vendoring
+        /// its sources, so that several generated crates share one runtime.
+        #[arg(long, value_name = "DIR", requires = "out")]
+        shared_runtime: Option<PathBuf>,
     },
 }
 
@@ -41,6 +45,7 @@ fn main() -> anyhow::Result<()> {
             spec,
             out,
             crate_name,
+            shared_runtime,
         } => {
             let mode = if check {
                 codegen::Mode::Check
@@ -52,6 +57,7 @@ fn main() -> anyhow::Result<()> {
                     spec,
                     out,
                     crate_name,
+                    shared_runtime,
                 },
                 _ => codegen::Target::Workspace,
             };
@@ -86,7 +92,8 @@ mod tidy {
         let mut files = Vec::new();
         for dir in [
             "codegen/src",
-            "codegen/runtime",
+            "codegen/runtime/src",
+            "codegen/runtime/tests",
             "codegen/tests",
             "xtask/src",
             "tests/src",

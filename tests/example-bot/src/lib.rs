@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use msgraph_calls::Client;
-use msgraph_calls::runtime::{Delivery, InboundAuth, JwtSettings, KeySource};
+use msgraph_calls::runtime::auth::{InboundAuth, JwtSettings, KeySource};
+use msgraph_calls::runtime::receiver::Delivery;
 use msgraph_calls::types::{CommsNotification, RejectReason, RejectRequestBody};
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
 

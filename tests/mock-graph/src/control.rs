@@ -5,11 +5,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use msgraph_calls::runtime::{GraphError, json_response, read_json};
+use msgraph_calls::runtime::mock::SigningKey;
+use msgraph_calls::runtime::server::is_http_loopback;
+use msgraph_calls::runtime::{GraphError, GraphJson};
 use msgraph_calls::types::{
     Call, CallDirection, ChangeType, ChatInfo, Identity, IdentitySet, InvitationParticipantInfo,
     MeetingInfo, Modality, ParticipantInfo,
@@ -38,7 +40,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> axum::Router {
         .route("/_sim/calls/{id}", get(show_call))
         .route("/_sim/calls/{id}/answer", post(answer_call))
         .route("/_sim/jwks", get(jwks))
-        .method_not_allowed_fallback(msgraph_calls::runtime::method_not_allowed)
+        .method_not_allowed_fallback(|| async { GraphError::method_not_allowed() })
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(sim)
 }
@@ -51,7 +53,7 @@ pub(crate) fn callback_allowed(sim: &Sim, url: &str) -> Result<(), GraphError> {
     if parsed.scheme() == "https" {
         return Ok(());
     }
-    if sim.config.allow_http_callbacks && msgraph_calls::runtime::is_http_loopback(url) {
+    if sim.config.allow_http_callbacks && is_http_loopback(url) {
         return Ok(());
     }
     Err(GraphError::bad_request(format!(
@@ -77,16 +79,12 @@ fn located<T>(
     value
 }
 
-async fn place_call(State(sim): State<Arc<Sim>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let placed: PlaceCall = match read_json(
-        &parts.headers,
-        body,
-        msgraph_calls::runtime::DEFAULT_BODY_LIMIT,
-    )
-    .await
-    {
-        Ok(placed) => placed,
+async fn place_call(
+    State(sim): State<Arc<Sim>>,
+    placed: Result<GraphJson<PlaceCall>, GraphError>,
+) -> Response {
+    let placed = match placed {
+        Ok(GraphJson(placed)) => placed,
         Err(err) => return err.into_response(),
     };
     if let Err(err) = callback_allowed(&sim, &placed.callback_uri) {
@@ -171,7 +169,11 @@ async fn place_call(State(sim): State<Arc<Sim>>, request: Request) -> Response {
         delivery::envelope(ChangeType::Created, &id, call),
     );
     spawn_ring_timeout(sim, id.clone());
-    json_response(StatusCode::CREATED, &serde_json::json!({ "id": id }))
+    (
+        StatusCode::CREATED,
+        GraphJson(serde_json::json!({ "id": id })),
+    )
+        .into_response()
 }
 
 /// The documented shape keeps `region` and `languageId` as properties of the participant itself.
@@ -228,7 +230,7 @@ async fn show_call(State(sim): State<Arc<Sim>>, id: CallId) -> Response {
         })
     });
     match shown {
-        Some(body) => json_response(StatusCode::OK, &body),
+        Some(body) => GraphJson(body).into_response(),
         None => call_not_found().into_response(),
     }
 }
@@ -253,17 +255,12 @@ async fn answer_call(State(sim): State<Arc<Sim>>, id: CallId) -> Response {
         _ => Err(call_not_found()),
     });
     match outcome {
-        Ok(()) => json_response(
-            StatusCode::OK,
-            &serde_json::json!({ "id": id, "state": CallState::Established }),
-        ),
+        Ok(()) => GraphJson(serde_json::json!({ "id": id, "state": CallState::Established }))
+            .into_response(),
         Err(err) => err.into_response(),
     }
 }
 
 async fn jwks(State(sim): State<Arc<Sim>>) -> Response {
-    json_response(
-        StatusCode::OK,
-        &msgraph_calls::runtime::SigningKey::jwks([&sim.key]),
-    )
+    GraphJson(SigningKey::jwks([&sim.key])).into_response()
 }

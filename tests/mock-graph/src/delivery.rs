@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use msgraph_calls::runtime::SigningKey;
+use msgraph_calls::runtime::mock::SigningKey;
 use msgraph_calls::types::{Call, ChangeType, CommsNotification, CommsNotifications};
 
 use crate::Sim;

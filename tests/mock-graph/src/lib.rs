@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use msgraph_calls::runtime::SigningKey;
+use msgraph_calls::runtime::mock::SigningKey;
 
 pub use state::{CallState, DeliveryRecord};
 

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use msgraph_calls::runtime::{BearerToken, ClientErrorStatus, GraphError};
+use msgraph_calls::runtime::GraphError;
+use msgraph_calls::runtime::server::{BearerToken, ClientErrorStatus};
 use msgraph_calls::server::{CommunicationsCall, CommunicationsCallServer, RejectResponse};
 use msgraph_calls::types::{ChangeType, ODataError, RejectRequestBody};
 

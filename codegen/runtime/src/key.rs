@@ -29,7 +29,10 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
                 f.write_str("an object key")
             }
 
-            fn visit_borrowed_str<E: serde::de::Error>(self, value: &'de str) -> Result<Key<'de>, E> {
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                value: &'de str,
+            ) -> Result<Key<'de>, E> {
                 Ok(Key(Cow::Borrowed(value)))
             }
 

@@ -1,0 +1,54 @@
+//! The support code that generated Microsoft Graph calls crates are built on: open enums and the
+//! serde of open structs, the client builder and its token provider, the bot's notification
+//! receiver and its token validation, the Graph side's request checks, and Graph-style errors.
+//!
+//! Pick what you need with features: `client` (the client builder), `webhooks` (the bot's
+//! receiver and [`auth`]), `graph-server` (the Graph side's server stubs) and `mock` (signing
+//! notification tokens, for simulators and tests).
+//!
+//! This crate is used in two ways: as a dependency of generated crates, which then share its types,
+//! or vendored into a generated crate as its `runtime` module. Its code therefore names its own
+//! items with relative paths only. [`__private`] is what generated code calls; it is not part of the
+//! public API.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "webhooks")]
+pub mod auth;
+#[cfg(feature = "client")]
+pub mod client;
+mod derived;
+#[cfg(any(feature = "webhooks", feature = "graph-server"))]
+mod http;
+mod key;
+#[cfg(feature = "mock")]
+pub mod mock;
+mod open_enum;
+#[cfg(feature = "webhooks")]
+pub mod receiver;
+#[cfg(feature = "graph-server")]
+pub mod server;
+
+#[cfg(any(feature = "webhooks", feature = "graph-server"))]
+pub use http::{DEFAULT_BODY_LIMIT, GraphError, GraphJson};
+pub use open_enum::OpenEnum;
+
+/// What generated code calls. Not part of the public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    #[cfg(feature = "client")]
+    pub use super::client::{GeneratedClient, prepare_request};
+    pub use super::derived::reinterpret;
+    #[cfg(any(feature = "webhooks", feature = "graph-server"))]
+    pub use super::http::{
+        bad_path, bearer_token, json_response, method_not_allowed, read_json, unknown_route,
+    };
+    pub use super::key::Key;
+    pub use super::open_enum::deserialize_open_enum;
+    #[cfg(feature = "webhooks")]
+    pub use super::receiver::Dispatch;
+    #[cfg(feature = "graph-server")]
+    pub use super::server::{Validate, check_enum, check_string};
+    pub use serde;
+    pub use serde_json;
+}

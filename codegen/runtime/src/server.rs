@@ -1,0 +1,140 @@
+//! The Graph side's support: authenticators, the checks a request body must pass before a service
+//! sees it, and the status types that keep a service from answering with an undocumented status.
+
+use std::future::Future;
+
+use axum::http::{HeaderMap, StatusCode};
+
+pub use super::http::is_http_loopback;
+use super::http::{GraphError, bearer_token};
+
+/// Establishes who sent a request before any operation sees it.
+pub trait Authenticator: Send + Sync + 'static {
+    /// What the authenticator established, handed to the service.
+    type Identity: Send + 'static;
+
+    /// Checks the request's headers; an error is answered as it is, and the service is not called.
+    fn authenticate(
+        &self,
+        headers: &HeaderMap,
+    ) -> impl Future<Output = Result<Self::Identity, GraphError>> + Send;
+}
+
+/// The bearer token of a request, as [`RequireBearer`] found it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BearerToken(pub String);
+
+impl BearerToken {
+    /// The token of `Authorization: Bearer <token>`; `401` if it is missing or empty.
+    pub fn from_headers(headers: &HeaderMap) -> Result<Self, GraphError> {
+        bearer_token(headers).map(|token| Self(token.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BearerToken(redacted)")
+    }
+}
+
+/// The default authenticator: requires `Authorization: Bearer <token>` with a non-empty token and
+/// checks nothing else. Deployments that validate tokens implement [`Authenticator`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RequireBearer;
+
+impl Authenticator for RequireBearer {
+    type Identity = BearerToken;
+
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<BearerToken, GraphError> {
+        BearerToken::from_headers(headers)
+    }
+}
+
+/// Checks a parsed request body against the constraints of the API description.
+#[doc(hidden)]
+pub trait Validate {
+    /// `Err` with a message naming the property and what is wrong.
+    fn validate(&self, checks: &Checks) -> Result<(), String>;
+}
+
+/// How strictly [`Validate`] applies the description's constraints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Checks {
+    /// Accept `http://` URLs on a loopback host (`127.0.0.1`, `[::1]`, `localhost`) where the
+    /// description asks for `https://`. For local development only.
+    pub allow_http_loopback: bool,
+}
+
+/// Checks a string against the constraints the description gives it.
+#[doc(hidden)]
+pub fn check_string(
+    checks: &Checks,
+    wire_name: &str,
+    value: &str,
+    prefix: Option<&str>,
+    uri: bool,
+) -> Result<(), String> {
+    if let Some(prefix) = prefix {
+        let starts = value
+            .get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix));
+        let loopback_exception = checks.allow_http_loopback
+            && prefix.eq_ignore_ascii_case("https://")
+            && is_http_loopback(value);
+        if !starts && !loopback_exception {
+            return Err(format!(
+                "`{wire_name}` must start with `{prefix}`; got `{value}`"
+            ));
+        }
+    }
+    if uri && url::Url::parse(value).is_err() {
+        return Err(format!(
+            "`{wire_name}` must be an absolute URI; got `{value}`"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that an open enum value is a member the description names.
+#[doc(hidden)]
+pub fn check_enum<E: super::OpenEnum + std::fmt::Display>(
+    wire_name: &str,
+    value: &E,
+    members: &[&str],
+) -> Result<(), String> {
+    if value.is_known() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{wire_name}` is `{value}`, which is not one of {}",
+            members.join(", ")
+        ))
+    }
+}
+
+macro_rules! status_class {
+    ($name:ident, $range:expr, $what:literal) => {
+        #[doc = concat!("A status of the ", $what, " class; other statuses cannot be made.")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $name(StatusCode);
+
+        impl $name {
+            #[doc = concat!("The status, if `code` is in the ", $what, " class.")]
+            pub fn new(code: u16) -> Option<Self> {
+                if $range.contains(&code) {
+                    StatusCode::from_u16(code).ok().map(Self)
+                } else {
+                    None
+                }
+            }
+
+            /// The status.
+            pub fn status(self) -> StatusCode {
+                self.0
+            }
+        }
+    };
+}
+
+status_class!(ClientErrorStatus, 400..=499u16, "`4XX`");
+status_class!(ServerErrorStatus, 500..=599u16, "`5XX`");
