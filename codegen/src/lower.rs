@@ -159,11 +159,7 @@ impl<'a> Lowerer<'a> {
             }
             None => unreachable_component(&pointer)?,
         };
-        let doc = schema
-            .schema_data
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("The `{spec_name}` type of the API."));
+        let doc = schema.schema_data.description.clone().unwrap_or_default();
         let kind = self.lower_named_shape(schema, &rust_name, &pointer)?;
         let kind = match kind {
             TypeKind::Struct(mut def) => {
@@ -421,11 +417,7 @@ impl<'a> Lowerer<'a> {
     /// name is reused.
     fn inline_type(&mut self, schema: &'a Schema, hint: &str, at: &Pointer) -> Result<FieldType> {
         let kind = self.lower_named_shape(schema, hint, at)?;
-        let doc = schema
-            .schema_data
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("An inline type of the API, defined at `{at}`."));
+        let doc = schema.schema_data.description.clone().unwrap_or_default();
         if let Some(existing) = self.types.get(hint)
             && existing.kind == kind
         {

@@ -32,7 +32,7 @@ pub struct TypeDef {
     pub spec_name: String,
     /// Where the schema is, as a JSON pointer.
     pub pointer: String,
-    /// Documentation taken from the spec.
+    /// The spec's description of the type; empty where it has none.
     pub doc: String,
     /// Struct or enum.
     pub kind: TypeKind,

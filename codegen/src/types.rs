@@ -17,11 +17,15 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
     quote! {
         //! The types of the API, shared by the client and the server stubs.
         //!
-        //! Structs are open: properties the spec does not name are kept in `additional_properties`
-        //! and written back out. Enums are open: members are matched without regard to case, and a
-        //! member this version does not know is kept in the last variant and written back unchanged.
-        // Generated matches stay uniform across types, even where one arm would read better as `matches!`.
-        #![allow(clippy::match_like_matches_macro)]
+        //! Every struct is open: properties the spec does not name are kept in its
+        //! `additional_properties`, and so are named optional properties that came as an explicit
+        //! `null` (the field reads `None`); both are written back out, so a value read and written
+        //! again loses nothing. Every enum is open: members are matched without regard to ASCII
+        //! case and written in their canonical spelling, and a member this version does not know
+        //! is kept, exactly as it came, in the enum's last variant.
+        //!
+        //! Values typed as a base type can be read as the type derived from it that their
+        //! `@odata.type` names, with the `as_<derived>` methods.
 
         #(#items)*
         #derived
@@ -131,168 +135,94 @@ pub(crate) fn doc_attr(text: &str) -> TokenStream {
     quote!(#(#lines)*)
 }
 
+/// The doc of a named type: its spec description, then the schema it comes from and what it
+/// derives from. Where the spec has no description, only the latter.
+fn type_doc(def: &TypeDef, bases: &[String]) -> String {
+    let mut doc = def.doc.trim().to_owned();
+    let mut origin = if def.spec_name.is_empty() {
+        format!("Inline schema at `{}`", def.pointer)
+    } else {
+        format!("Schema `{}`", def.spec_name)
+    };
+    if !bases.is_empty() {
+        let bases: Vec<String> = bases.iter().map(|b| format!("[`{b}`]")).collect();
+        origin.push_str(&format!(", derived from {}", bases.join(", ")));
+    }
+    if !doc.is_empty() {
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&origin);
+    doc.push('.');
+    doc
+}
+
 fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
     let name = format_ident!("{}", def.name);
-    let mut doc = def.doc.clone();
-    if !def.spec_name.is_empty() {
-        doc.push_str(&format!("\n\nSchema `{}`.", def.spec_name));
-    }
-    if let Some(odata_type) = &s.odata_type {
-        doc.push_str(&format!(" On the wire, `@odata.type` is `{odata_type}`."));
-    }
-    if !s.bases.is_empty() {
-        let bases: Vec<String> = s.bases.iter().map(|b| format!("[`{b}`]")).collect();
-        doc.push_str(&format!(
-            " Derived from {}, whose properties it repeats.",
-            bases.join(", ")
-        ));
-    }
-    let doc = doc_attr(&doc);
-    let fields = s.fields.iter().map(emit_field);
-    let serde_impls = emit_struct_serde(def, s);
+    let doc = doc_attr(&type_doc(def, &s.bases));
+    let fields = s
+        .fields
+        .iter()
+        .map(|field| emit_field(field, s.odata_type.as_deref()));
     let default = s
         .fields
         .iter()
         .all(|f| !f.required || has_default(api, &f.ty))
         .then(|| quote!(Default,));
+    let spec_name = if def.spec_name.is_empty() {
+        def.name.as_str()
+    } else {
+        def.spec_name.as_str()
+    };
+    let wire_fields = s.fields.iter().map(|f| {
+        let field = format_ident!("{}", f.name);
+        let wire = &f.wire_name;
+        if f.required {
+            quote!(#field: required(#wire))
+        } else {
+            quote!(#field: #wire)
+        }
+    });
     quote! {
         #doc
         #[derive(Clone, Debug, #default PartialEq)]
         pub struct #name {
             #(#fields)*
-            /// Properties the spec does not name, and properties that came as `null`, kept as they came
-            /// so that nothing is lost.
+            /// Everything else that came, as it came.
             pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         }
 
-        #serde_impls
+        crate::runtime::__private::open_struct!(#spec_name, #name { #(#wire_fields),* });
     }
 }
 
-/// `Serialize` and `Deserialize` for an open struct. Unknown properties go to
-/// `additional_properties`; a known optional property that came as `null` reads as `None` and is
-/// kept there as `null`, so it is written back unless the field has since been set.
-fn emit_struct_serde(def: &TypeDef, s: &StructDef) -> TokenStream {
-    let name = format_ident!("{}", def.name);
-    let expecting = if def.spec_name.is_empty() {
-        format!("a `{}` object", def.name)
-    } else {
-        format!("a `{}` object", def.spec_name)
+/// Whether a field's Rust name says its wire name: the same words, whatever the case.
+fn name_says_wire_name(field: &Field) -> bool {
+    let simplify = |name: &str| -> String {
+        name.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
     };
-    let serialize_fields = s.fields.iter().map(|f| {
-        let field = format_ident!("{}", f.name);
-        let wire = &f.wire_name;
-        if f.required {
-            quote!(map.serialize_entry(#wire, &self.#field)?;)
-        } else {
-            quote!(if let ::std::option::Option::Some(value) = &self.#field { map.serialize_entry(#wire, value)?; })
-        }
-    });
-    let shadowed = s.fields.iter().map(|f| {
-        let field = format_ident!("{}", f.name);
-        let wire = &f.wire_name;
-        if f.required {
-            quote!(#wire => true,)
-        } else {
-            quote!(#wire => self.#field.is_some(),)
-        }
-    });
-    let local = |f: &Field| format_ident!("field_{}", f.name.trim_end_matches('_'));
-    let locals = s.fields.iter().map(|f| {
-        let field = local(f);
-        let ty = rust_type(&f.ty);
-        quote!(let mut #field: ::std::option::Option<#ty> = ::std::option::Option::None;)
-    });
-    let arms = s.fields.iter().map(|f| {
-        let field = local(f);
-        let ty = rust_type(&f.ty);
-        let wire = &f.wire_name;
-        if f.required {
-            quote!(#wire => #field = ::std::option::Option::Some(map.next_value::<#ty>()?),)
-        } else {
-            quote! {
-                #wire => match map.next_value::<::std::option::Option<#ty>>()? {
-                    ::std::option::Option::Some(value) => #field = ::std::option::Option::Some(value),
-                    ::std::option::Option::None => {
-                        #field = ::std::option::Option::None;
-                        additional_properties.insert(key.into_owned(), ::serde_json::Value::Null);
-                    }
-                },
-            }
-        }
-    });
-    let build = s.fields.iter().map(|f| {
-        let field = format_ident!("{}", f.name);
-        let value = local(f);
-        let wire = &f.wire_name;
-        if f.required {
-            quote!(#field: #value.ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(#wire))?,)
-        } else {
-            quote!(#field: #value,)
-        }
-    });
-    quote! {
-        impl ::serde::Serialize for #name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                use ::serde::ser::SerializeMap as _;
-                let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                #(#serialize_fields)*
-                for (key, value) in &self.additional_properties {
-                    let shadowed = match key.as_str() {
-                        #(#shadowed)*
-                        _ => false,
-                    };
-                    if !shadowed {
-                        map.serialize_entry(key, value)?;
-                    }
-                }
-                map.end()
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                struct Visitor;
-
-                impl<'de> ::serde::de::Visitor<'de> for Visitor {
-                    type Value = #name;
-
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<#name, A::Error> {
-                        #(#locals)*
-                        let mut additional_properties = ::serde_json::Map::new();
-                        while let ::std::option::Option::Some(key) = map.next_key::<crate::runtime::__private::Key<'de>>()? {
-                            match key.as_str() {
-                                #(#arms)*
-                                _ => {
-                                    let value = map.next_value::<::serde_json::Value>()?;
-                                    additional_properties.insert(key.into_owned(), value);
-                                }
-                            }
-                        }
-                        ::std::result::Result::Ok(#name {
-                            #(#build)*
-                            additional_properties,
-                        })
-                    }
-                }
-
-                deserializer.deserialize_map(Visitor)
-            }
-        }
-    }
+    simplify(field.name.trim_end_matches('_')) == simplify(&field.wire_name)
 }
 
-fn emit_field(field: &Field) -> TokenStream {
+/// A field of a struct whose values name themselves `odata_type` on the wire, if they do.
+fn emit_field(field: &Field, odata_type: Option<&str>) -> TokenStream {
     let name = format_ident!("{}", field.name);
     let wire = &field.wire_name;
-    let doc = match &field.doc {
-        Some(doc) => format!("{doc}\n\nWire name: `{wire}`."),
-        None => format!("The `{wire}` property.\n\nWire name: `{wire}`."),
-    };
+    let mut doc = field.doc.clone().unwrap_or_default();
+    if let (None, "@odata.type") = (&field.doc, wire.as_str()) {
+        doc.push_str("The OData type of this value");
+        match odata_type {
+            Some(own) => doc.push_str(&format!(": `{own}`, or that of a type derived from it.")),
+            None => doc.push_str(", which may name a type derived from this one."),
+        }
+    }
+    if doc.is_empty() {
+        doc = format!("`{wire}`.");
+    } else if !name_says_wire_name(field) {
+        doc.push_str(&format!("\n\nWire name: `{wire}`."));
+    }
     let doc = doc_attr(&doc);
     let ty = rust_type(&field.ty);
     if field.required {
@@ -311,14 +241,7 @@ fn emit_field(field: &Field) -> TokenStream {
 fn emit_enum(def: &TypeDef, e: &EnumDef) -> TokenStream {
     let name = format_ident!("{}", def.name);
     let unknown = format_ident!("{}", e.unknown_variant);
-    let mut doc = def.doc.clone();
-    if !def.spec_name.is_empty() {
-        doc.push_str(&format!("\n\nSchema `{}`.", def.spec_name));
-    }
-    doc.push_str(
-        " Members are matched without regard to case and written in their canonical spelling; \
-         a member this version does not know is kept as it came.",
-    );
+    let mut doc = type_doc(def, &[]);
     if e.evolvable {
         doc.push_str(" Graph adds members after `unknownFutureValue` over time.");
     }
@@ -328,16 +251,16 @@ fn emit_enum(def: &TypeDef, e: &EnumDef) -> TokenStream {
         let doc = format!(" `{}`.", m.wire_name);
         quote!(#[doc = #doc] #variant,)
     });
-    let from_wire = e.members.iter().map(|m| {
+    let members = e.members.iter().map(|m| {
         let variant = format_ident!("{}", m.name);
         let wire = &m.wire_name;
-        quote!(if value.eq_ignore_ascii_case(#wire) { return ::std::option::Option::Some(Self::#variant); })
+        quote!(#variant: #wire)
     });
-    let as_wire = e.members.iter().map(|m| {
-        let variant = format_ident!("{}", m.name);
-        let wire = &m.wire_name;
-        quote!(Self::#variant => #wire,)
-    });
+    let spec_name = if def.spec_name.is_empty() {
+        def.name.as_str()
+    } else {
+        def.spec_name.as_str()
+    };
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -347,48 +270,6 @@ fn emit_enum(def: &TypeDef, e: &EnumDef) -> TokenStream {
             #unknown(::std::string::String),
         }
 
-        impl crate::runtime::OpenEnum for #name {
-            fn known(value: &str) -> ::std::option::Option<Self> {
-                #(#from_wire)*
-                ::std::option::Option::None
-            }
-
-            fn unknown(value: ::std::string::String) -> Self {
-                Self::#unknown(value)
-            }
-
-            fn as_wire(&self) -> &str {
-                match self {
-                    #(#as_wire)*
-                    Self::#unknown(value) => value,
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(crate::runtime::OpenEnum::as_wire(self))
-            }
-        }
-
-        impl ::std::str::FromStr for #name {
-            type Err = ::std::convert::Infallible;
-
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                Ok(crate::runtime::OpenEnum::from_wire(value))
-            }
-        }
-
-        impl ::serde::Serialize for #name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
-                serializer.serialize_str(crate::runtime::OpenEnum::as_wire(self))
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                crate::runtime::__private::deserialize_open_enum(deserializer)
-            }
-        }
+        crate::runtime::__private::open_enum!(#spec_name, #name { #(#members),* }, #unknown);
     }
 }

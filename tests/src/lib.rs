@@ -1,9 +1,8 @@
-//! Helpers shared by the workspace tests: where things are, a readable rendering of the generated
-//! public surface, and a recording HTTP server on 127.0.0.1.
+//! Helpers shared by the workspace tests: where things are, the documented HTTP examples,
+//! and a recording HTTP server on 127.0.0.1.
 
 pub mod recorder;
 pub mod server;
-pub mod surface;
 
 use std::path::PathBuf;
 

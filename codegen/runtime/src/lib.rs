@@ -24,6 +24,7 @@ mod key;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod open_enum;
+mod open_struct;
 #[cfg(feature = "webhooks")]
 pub mod receiver;
 #[cfg(feature = "graph-server")]
@@ -44,11 +45,14 @@ pub mod __private {
         bad_path, bearer_token, json_response, method_not_allowed, read_json, unknown_route,
     };
     pub use super::key::Key;
-    pub use super::open_enum::deserialize_open_enum;
+    pub use super::open_enum::{OpenEnum, deserialize_open_enum};
     #[cfg(feature = "webhooks")]
     pub use super::receiver::Dispatch;
     #[cfg(feature = "graph-server")]
     pub use super::server::{Validate, check_enum, check_string};
+    // Exported macros live at the root of whichever crate compiles this file: this one, or a
+    // generated crate that vendors it.
+    pub use crate::{open_enum, open_struct};
     pub use serde;
     pub use serde_json;
 }

@@ -1,0 +1,185 @@
+//! The serde of open structs and open enums, written once for every generated type.
+//!
+//! A generated struct declares its fields; [`open_struct!`](crate::open_struct) gives it
+//! `Serialize` and `Deserialize` from their wire names. Properties the struct does not name, and
+//! named optional properties that came as `null`, are kept in `additional_properties` and written
+//! back, so a round-trip loses nothing. Values parse straight into their fields: no detour through
+//! `serde_json::Value` and no `#[serde(flatten)]` buffering. A generated enum declares its
+//! variants; [`open_enum!`](crate::open_enum) matches wire values without regard to ASCII case and
+//! keeps members it does not know.
+//!
+//! These macros are exported at the root of whichever crate compiles this file, and name what they
+//! need as `$crate::__private`, which both the runtime crate and a crate vendoring it provide.
+
+/// `Serialize` and `Deserialize` for an open struct: `open_struct!("spec.name", Type { field:
+/// "wireName", other: required("otherWire") })`. The struct has those fields, optional ones as
+/// `Option`s, and `additional_properties: serde_json::Map<String, serde_json::Value>`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! open_struct {
+    ($spec_name:literal, $name:ident { $($field:ident : $kind:tt $(($required_wire:literal))?),* $(,)? }) => {
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                use $crate::__private::serde::ser::SerializeMap as _;
+                let mut map = serializer.serialize_map(::std::option::Option::None)?;
+                $($crate::__open_field!(serialize map self.$field, $kind $(($required_wire))?);)*
+                for (key, value) in &self.additional_properties {
+                    let shadowed = match key.as_str() {
+                        $($crate::__open_field!(wire $kind $(($required_wire))?) => $crate::__open_field!(present self.$field, $kind),)*
+                        _ => false,
+                    };
+                    if !shadowed {
+                        map.serialize_entry(key, value)?;
+                    }
+                }
+                map.end()
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct Visitor;
+
+                impl<'de> $crate::__private::serde::de::Visitor<'de> for Visitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a `", $spec_name, "` object"))
+                    }
+
+                    fn visit_map<A: $crate::__private::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<$name, A::Error> {
+                        $(let mut $field = ::std::option::Option::None;)*
+                        let mut additional_properties = $crate::__private::serde_json::Map::new();
+                        while let ::std::option::Option::Some(key) = map.next_key::<$crate::__private::Key<'de>>()? {
+                            match key.as_str() {
+                                $($crate::__open_field!(wire $kind $(($required_wire))?) => {
+                                    $crate::__open_field!(read map key additional_properties $field, $kind);
+                                })*
+                                _ => {
+                                    let value = map.next_value::<$crate::__private::serde_json::Value>()?;
+                                    additional_properties.insert(key.into_owned(), value);
+                                }
+                            }
+                        }
+                        ::std::result::Result::Ok($name {
+                            $($field: $crate::__open_field!(finish $field, $kind $(($required_wire))?),)*
+                            additional_properties,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(Visitor)
+            }
+        }
+    };
+}
+
+/// One field of [`open_struct!`](crate::open_struct): a wire name literal for an optional field,
+/// `required("wire")` for a required one.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __open_field {
+    (wire required($wire:literal)) => {
+        $wire
+    };
+    (wire $wire:literal) => {
+        $wire
+    };
+
+    (serialize $map:ident $this:ident.$field:ident, required($wire:literal)) => {
+        $map.serialize_entry($wire, &$this.$field)?
+    };
+    (serialize $map:ident $this:ident.$field:ident, $wire:literal) => {
+        if let ::std::option::Option::Some(value) = &$this.$field {
+            $map.serialize_entry($wire, value)?;
+        }
+    };
+
+    (present $this:ident.$field:ident, required) => {
+        true
+    };
+    (present $this:ident.$field:ident, $wire:literal) => {
+        $this.$field.is_some()
+    };
+
+    (read $map:ident $key:ident $extra:ident $field:ident, required) => {
+        $field = ::std::option::Option::Some($map.next_value()?)
+    };
+    // A known optional property that came as `null` reads as `None` and is kept as `null`, so it is
+    // written back unless the field is set by then.
+    (read $map:ident $key:ident $extra:ident $field:ident, $wire:literal) => {
+        match $map.next_value::<::std::option::Option<_>>()? {
+            ::std::option::Option::Some(value) => $field = ::std::option::Option::Some(value),
+            ::std::option::Option::None => {
+                $field = ::std::option::Option::None;
+                $extra.insert(
+                    $key.into_owned(),
+                    $crate::__private::serde_json::Value::Null,
+                );
+            }
+        }
+    };
+
+    (finish $field:ident, required($wire:literal)) => {
+        $field.ok_or_else(|| {
+            <A::Error as $crate::__private::serde::de::Error>::missing_field($wire)
+        })?
+    };
+    (finish $field:ident, $wire:literal) => {
+        $field
+    };
+}
+
+/// The traits of an open enum: `open_enum!("spec.name", Type { Variant: "wire", ... }, Unknown)`.
+/// The enum has those unit variants and `Unknown(String)` for members this version does not know.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! open_enum {
+    ($spec_name:literal, $name:ident { $($variant:ident : $wire:literal),* $(,)? }, $unknown:ident) => {
+        impl $crate::__private::OpenEnum for $name {
+            fn known(value: &str) -> ::std::option::Option<Self> {
+                $(if value.eq_ignore_ascii_case($wire) {
+                    return ::std::option::Option::Some(Self::$variant);
+                })*
+                ::std::option::Option::None
+            }
+
+            fn unknown(value: ::std::string::String) -> Self {
+                Self::$unknown(value)
+            }
+
+            fn as_wire(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::$unknown(value) => value,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str($crate::__private::OpenEnum::as_wire(self))
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+
+            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok($crate::__private::OpenEnum::from_wire(value))
+            }
+        }
+
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str($crate::__private::OpenEnum::as_wire(self))
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                $crate::__private::deserialize_open_enum(deserializer)
+            }
+        }
+    };
+}
