@@ -1,6 +1,8 @@
 //! The one error type of the generator: every problem names where in the spec it is (a JSON pointer)
 //! and what to do about it.
 
+use crate::pointer::Pointer;
+
 /// A problem with the spec or with generating code from it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -54,47 +56,5 @@ impl Error {
             pointer: pointer.to_string(),
             message: message.into(),
         }
-    }
-}
-
-/// A JSON pointer into the spec, rendered as a URI fragment (`#/a/b~1c`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Pointer(Vec<String>);
-
-impl Pointer {
-    /// The document root, `#`.
-    pub fn root() -> Self {
-        Self::default()
-    }
-
-    /// This pointer with one more reference token.
-    pub fn join(&self, token: impl AsRef<str>) -> Self {
-        let mut tokens = self.0.clone();
-        tokens.push(token.as_ref().to_owned());
-        Self(tokens)
-    }
-
-    /// Parses a local reference such as `#/components/schemas/x`.
-    pub fn from_ref(reference: &str) -> Option<Self> {
-        let rest = reference.strip_prefix('#')?;
-        if rest.is_empty() {
-            return Some(Self::root());
-        }
-        let rest = rest.strip_prefix('/')?;
-        Some(Self(
-            rest.split('/')
-                .map(|token| token.replace("~1", "/").replace("~0", "~"))
-                .collect(),
-        ))
-    }
-}
-
-impl std::fmt::Display for Pointer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("#")?;
-        for token in &self.0 {
-            write!(f, "/{}", token.replace('~', "~0").replace('/', "~1"))?;
-        }
-        Ok(())
     }
 }

@@ -15,6 +15,7 @@ mod load;
 mod lower;
 pub mod model;
 mod normalize;
+mod pointer;
 mod runtime;
 mod server;
 mod types;

@@ -3,7 +3,8 @@
 
 use openapiv3::OpenAPI;
 
-use crate::error::{Error, Pointer, Result};
+use crate::error::{Error, Result};
+use crate::pointer::Pointer;
 
 /// Parses and shape-checks a spec.
 pub(crate) fn load(text: &str) -> Result<OpenAPI> {

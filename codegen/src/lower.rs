@@ -9,10 +9,11 @@ use openapiv3::{
     SchemaKind, StatusCode, Type,
 };
 
-use crate::error::{Error, Pointer, Result};
+use crate::error::{Error, Result};
 use crate::ident;
 use crate::model::*;
 use crate::normalize::{self, Normalized};
+use crate::pointer::Pointer;
 
 /// The extension that names the operation a deprecated alias path serves.
 const SAME_OPERATION_AS: &str = "x-graph-same-operation-as";
@@ -116,16 +117,12 @@ impl<'a> Lowerer<'a> {
 
     /// The Rust name of the schema a `$ref` points at.
     fn resolve_schema_ref(&self, reference: &str, at: &Pointer) -> Result<(String, String)> {
-        let target = reference
-            .strip_prefix("#/components/schemas/")
-            .filter(|name| !name.contains('/'))
-            .ok_or_else(|| {
-                Error::unsupported(
-                    at,
-                    format!("`$ref: {reference}` is not supported; refer to a schema under `#/components/schemas/`"),
-                )
-            })?;
-        let target = target.replace("~1", "/").replace("~0", "~");
+        let target = component_name(reference, "schemas").ok_or_else(|| {
+            Error::unsupported(
+                at,
+                format!("`$ref: {reference}` is not supported; refer to a schema under `#/components/schemas/`"),
+            )
+        })?;
         let rust = self.component_names.get(&target).ok_or_else(|| {
             Error::schema(
                 at,
@@ -447,7 +444,7 @@ impl<'a> Lowerer<'a> {
 
     fn lower_operations(&mut self) -> Result<Vec<Operation>> {
         let mut operations: Vec<Operation> = Vec::new();
-        let mut aliases: Vec<(String, Operation)> = Vec::new();
+        let mut aliases: Vec<(String, Pointer, Operation)> = Vec::new();
         let mut method_names = BTreeSet::new();
         for (template, item) in &self.doc.paths.paths {
             let path_at = Pointer::root().join("paths").join(template);
@@ -469,7 +466,7 @@ impl<'a> Lowerer<'a> {
                     .get(SAME_OPERATION_AS)
                     .and_then(|v| v.as_str())
                 {
-                    Some(primary) => aliases.push((primary.to_owned(), lowered)),
+                    Some(primary) => aliases.push((primary.to_owned(), at, lowered)),
                     None => {
                         let mut lowered = lowered;
                         lowered.name = ident::unique(lowered.name.clone(), &mut method_names);
@@ -479,10 +476,8 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        for (primary_id, alias) in aliases {
-            let at = Pointer::from_ref(&alias.pointer)
-                .unwrap_or_default()
-                .join(SAME_OPERATION_AS);
+        for (primary_id, alias_at, alias) in aliases {
+            let at = alias_at.join(SAME_OPERATION_AS);
             let Some(primary) = operations
                 .iter_mut()
                 .find(|op| op.operation_id == primary_id)
@@ -1171,13 +1166,18 @@ fn components_pointer(section: &str, name: &str) -> Pointer {
     Pointer::root().join("components").join(section).join(name)
 }
 
+/// The name of the entry of `#/components/{section}` that a local `$ref` points at.
+fn component_name(reference: &str, section: &str) -> Option<String> {
+    match Pointer::from_ref(reference)?.tokens() {
+        [components, found, name] if components == "components" && found == section => {
+            Some(name.clone())
+        }
+        _ => None,
+    }
+}
+
 fn component_ref(reference: &str, section: &str, at: &Pointer) -> Result<String> {
-    let prefix = format!("#/components/{section}/");
-    reference
-        .strip_prefix(&prefix)
-        .filter(|name| !name.contains('/'))
-        .map(|name| name.replace("~1", "/").replace("~0", "~"))
-        .ok_or_else(|| Error::unsupported(at, format!("`$ref: {reference}` is not supported here; refer to an entry of `#/components/{section}/`")))
+    component_name(reference, section).ok_or_else(|| Error::unsupported(at, format!("`$ref: {reference}` is not supported here; refer to an entry of `#/components/{section}/`")))
 }
 
 fn dangling(reference: &str, section: &str, at: &Pointer) -> Error {
