@@ -14,7 +14,6 @@ mod krate;
 mod load;
 mod lower;
 pub mod model;
-mod normalize;
 mod pointer;
 mod runtime;
 mod server;

@@ -46,7 +46,7 @@ pub(crate) fn load(text: &str) -> Result<OpenAPI> {
 }
 
 /// Deserializes `value`, reporting a failure with the pointer of the failing place below `at`.
-fn deserialize_at<T: serde::de::DeserializeOwned>(
+pub(crate) fn deserialize_at<T: serde::de::DeserializeOwned>(
     value: &serde_json::Value,
     at: Pointer,
 ) -> Result<T, (Pointer, String)> {

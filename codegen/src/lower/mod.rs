@@ -1,0 +1,41 @@
+//! OpenAPI to the intermediate model, in passes: name and lower the component schemas, then the
+//! operations, then the notification deliveries. Inline types are named as the passes meet them.
+
+mod fields;
+mod normalize;
+mod notifications;
+mod operations;
+mod refs;
+mod schemas;
+
+use openapiv3::OpenAPI;
+
+use crate::error::{Error, Result};
+use crate::model::Api;
+use crate::pointer::Pointer;
+
+pub(crate) fn lower(doc: &OpenAPI) -> Result<Api> {
+    let mut types = schemas::TypeSpace::new(doc);
+    types.lower_components()?;
+    let operations = operations::lower(doc, &mut types)?;
+    let notifications = notifications::lower(doc, &types)?;
+    let default_base_url = doc
+        .servers
+        .first()
+        .map(|server| server.url.trim_end_matches('/').to_owned())
+        .ok_or_else(|| {
+            Error::schema(
+                &Pointer::root().join("servers"),
+                "the spec has no server; add `servers: [{url: https://graph.microsoft.com/beta}]` so the client has a default base URL",
+            )
+        })?;
+    Ok(Api {
+        title: doc.info.title.clone(),
+        description: doc.info.description.clone(),
+        version: doc.info.version.clone(),
+        default_base_url,
+        types: types.into_types(),
+        operations,
+        notifications,
+    })
+}
