@@ -148,7 +148,7 @@ fn operation_view(op: &Operation) -> Value {
     if let Some(error) = &op.error_type {
         for status in &op.error_statuses {
             responses.insert(
-                status.clone(),
+                status.to_string(),
                 json!({ "description": "An error, as an OData error body.", "content": json_content(error) }),
             );
         }

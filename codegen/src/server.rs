@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::model::{Api, FieldType, Operation, TypeKind};
+use crate::model::{Api, ErrorClass, ErrorStatus, FieldType, Operation, TypeKind};
 use crate::types::doc_attr;
 
 /// Emits `src/server.rs`.
@@ -275,24 +275,24 @@ fn emit_response(op: &Operation) -> TokenStream {
     if let Some(error) = &op.error_type {
         let error = format_ident!("{}", error);
         for status in &op.error_statuses {
-            match status.as_str() {
-                "4XX" => {
+            match status {
+                ErrorStatus::Class(ErrorClass::Client) => {
                     variants.push(quote! {
                         /// `4XX`: a client error with its OData error body.
                         ClientError(crate::runtime::ClientErrorStatus, crate::types::#error),
                     });
                     arms.push(quote!(Self::ClientError(status, body) => crate::runtime::json_response(status.status(), &body),));
                 }
-                "5XX" => {
+                ErrorStatus::Class(ErrorClass::Server) => {
                     variants.push(quote! {
                         /// `5XX`: a server error with its OData error body.
                         ServerError(crate::runtime::ServerErrorStatus, crate::types::#error),
                     });
                     arms.push(quote!(Self::ServerError(status, body) => crate::runtime::json_response(status.status(), &body),));
                 }
-                code => {
+                ErrorStatus::Code(code) => {
                     let variant = format_ident!("Status{}", code);
-                    let code: u16 = code.parse().unwrap_or(500);
+                    let code: u16 = *code;
                     let vdoc = format!(" `{code}` with its error body.");
                     variants.push(quote!(#[doc = #vdoc] #variant(crate::types::#error),));
                     arms.push(quote! {

@@ -6,6 +6,7 @@ mod normalize;
 mod notifications;
 mod operations;
 mod refs;
+mod responses;
 mod schemas;
 
 use openapiv3::OpenAPI;

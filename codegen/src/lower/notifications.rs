@@ -5,7 +5,8 @@
 use openapiv3::{OpenAPI, Operation as OaOperation, PathItem, ReferenceOr, StatusCode};
 
 use super::normalize::{self, Normalized};
-use super::operations::{self, json_content};
+use super::operations;
+use super::responses::json_content;
 use super::schemas::TypeSpace;
 use crate::error::{Error, Result};
 use crate::ident;

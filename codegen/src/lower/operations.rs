@@ -3,18 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use openapiv3::{
-    MediaType, OpenAPI, Operation as OaOperation, Parameter, PathItem, ReferenceOr, StatusCode,
-};
+use openapiv3::{OpenAPI, Operation as OaOperation, Parameter, PathItem, ReferenceOr};
 
-use super::normalize;
 use super::refs;
+use super::responses::{self, json_body_type};
 use super::schemas::TypeSpace;
 use crate::error::{Error, Result};
 use crate::ident;
-use crate::model::{
-    FieldType, HttpMethod, Operation, OperationPath, PathParam, RequestBody, SuccessResponse,
-};
+use crate::model::{HttpMethod, Operation, OperationPath, PathParam, RequestBody};
 use crate::pointer::Pointer;
 
 /// The extension that names the operation a deprecated alias path serves.
@@ -170,83 +166,7 @@ fn lower_operation<'a>(
             })
         }
     };
-    let mut success = Vec::new();
-    let mut error_type: Option<String> = None;
-    let mut error_statuses = Vec::new();
-    let responses = operation
-        .responses
-        .responses
-        .iter()
-        .map(|(status, response)| (Some(status), response))
-        .chain(
-            operation
-                .responses
-                .default
-                .iter()
-                .map(|response| (None, response)),
-        );
-    for (status, response) in responses {
-        let label = status
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "default".to_owned());
-        let response_at = at.join("responses").join(&label);
-        let (response, resolved_at) = refs::resolve(doc, response, &response_at)?;
-        let hint = format!("{}Response{label}", ident::variant_name(&name));
-        let body = json_body_type(types, &response.content, &hint, &resolved_at)?;
-        match status {
-            Some(StatusCode::Code(code @ 200..=299)) => success.push(SuccessResponse {
-                status: *code,
-                body,
-                doc: response.description.clone(),
-            }),
-            Some(StatusCode::Code(code @ 100..=199)) | Some(StatusCode::Code(code @ 300..=399)) => {
-                return Err(Error::unsupported(
-                    &response_at,
-                    format!(
-                        "status {code} is not supported; document 2XX successes and 4XX/5XX errors"
-                    ),
-                ));
-            }
-            Some(StatusCode::Range(2)) => {
-                return Err(Error::unsupported(
-                    &response_at,
-                    "a `2XX` range is not supported; list the success codes, such as `202` and `204`",
-                ));
-            }
-            _ => {
-                let Some(body) = body else {
-                    return Err(Error::unsupported(
-                        &response_at,
-                        "an error response needs an `application/json` body, such as `$ref: '#/components/responses/error'`",
-                    ));
-                };
-                if let Some(existing) = &error_type
-                    && existing != &body
-                {
-                    return Err(Error::unsupported(
-                        &response_at,
-                        format!(
-                            "every error response must have the same body type; this one is `{body}`, an earlier one `{existing}`"
-                        ),
-                    ));
-                }
-                error_type = Some(body);
-                match status {
-                    Some(StatusCode::Code(code)) => error_statuses.push(code.to_string()),
-                    Some(StatusCode::Range(class)) => error_statuses.push(format!("{class}XX")),
-                    None => error_statuses.extend(["4XX".to_owned(), "5XX".to_owned()]),
-                }
-            }
-        }
-    }
-    if success.is_empty() {
-        return Err(Error::schema(
-            &at.join("responses"),
-            "the operation documents no success response; add one such as `'204': {description: Success}`",
-        ));
-    }
-    error_statuses.sort();
-    error_statuses.dedup();
+    let responses = responses::lower(doc, types, operation, &ident::variant_name(&name), at)?;
     let service = operation
         .tags
         .first()
@@ -274,9 +194,9 @@ fn lower_operation<'a>(
         }],
         path_params,
         body,
-        success,
-        error_type,
-        error_statuses,
+        success: responses.success,
+        error_type: responses.error_type,
+        error_statuses: responses.error_statuses,
         summary: operation.summary.clone(),
         description: operation.description.clone(),
         bearer_auth,
@@ -369,46 +289,6 @@ fn path_params(doc: &OpenAPI, site: &Site<'_>) -> Result<Vec<PathParam>> {
         ));
     }
     Ok(ordered)
-}
-
-/// The `application/json` content of a body, if there is such content.
-pub(super) fn json_content(
-    content: &indexmap::IndexMap<String, MediaType>,
-) -> Option<(&String, &MediaType)> {
-    content.iter().find(|(media_type, _)| {
-        let essence = media_type.split(';').next().unwrap_or("").trim();
-        essence.eq_ignore_ascii_case("application/json")
-            || essence.to_ascii_lowercase().ends_with("+json")
-    })
-}
-
-/// The type of the `application/json` content, if there is such content.
-fn json_body_type<'a>(
-    types: &mut TypeSpace<'a>,
-    content: &'a indexmap::IndexMap<String, MediaType>,
-    hint: &str,
-    at: &Pointer,
-) -> Result<Option<String>> {
-    let Some((media_type, media)) = json_content(content) else {
-        if let Some(other) = content.keys().next() {
-            return Err(Error::unsupported(
-                &at.join("content").join(other),
-                format!("the media type `{other}` is not supported; use `application/json`"),
-            ));
-        }
-        return Ok(None);
-    };
-    let schema_at = at.join("content").join(media_type).join("schema");
-    let Some(schema) = &media.schema else {
-        return Err(Error::schema(&schema_at, "JSON content needs a `schema`"));
-    };
-    match types.field_type(normalize::normalize(schema), hint, &schema_at)? {
-        FieldType::Named(name) => Ok(Some(name)),
-        _ => Err(Error::unsupported(
-            &schema_at,
-            "a body must be an object; refer to a component schema or describe an object with `properties`",
-        )),
-    }
 }
 
 fn http_method(name: &str, at: &Pointer) -> Result<HttpMethod> {
