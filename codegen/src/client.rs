@@ -19,7 +19,7 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
     let document: openapiv3::OpenAPI =
         serde_json::from_value(view).map_err(|err| Error::Client {
             pointer: "#".to_owned(),
-            operation: String::new(),
+            operation: None,
             message: format!("the client view of the model is not valid OpenAPI: {err}"),
         })?;
     let mut settings = GenerationSettings::new();
@@ -38,7 +38,7 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
         pointer: first
             .map(|op| op.pointer.clone())
             .unwrap_or_else(|| "#/paths".to_owned()),
-        operation: first.map(|op| op.operation_id.clone()).unwrap_or_default(),
+        operation: first.map(|op| op.operation_id.clone()),
         message,
     };
     let tokens = match generated {

@@ -29,12 +29,15 @@ pub enum Error {
         message: String,
     },
     /// The client generator failed on an operation.
-    #[error("{pointer}: the client generator failed on operation `{operation}`: {message}")]
+    #[error(
+        "{pointer}: the client generator failed{}: {message}",
+        on_operation(operation)
+    )]
     Client {
         /// Where in the spec the operation is.
         pointer: String,
-        /// The operation id.
-        operation: String,
+        /// The operation id, when the failure concerns one operation.
+        operation: Option<String>,
         /// What the client generator reported.
         message: String,
     },
@@ -42,6 +45,14 @@ pub enum Error {
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// ` on operation `x``, naming the operation a client generator failure concerns, if any.
+fn on_operation(operation: &Option<String>) -> String {
+    operation
+        .as_ref()
+        .map(|id| format!(" on operation `{id}`"))
+        .unwrap_or_default()
+}
 
 impl Error {
     pub(crate) fn unsupported(pointer: &Pointer, message: impl Into<String>) -> Self {

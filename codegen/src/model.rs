@@ -28,8 +28,9 @@ pub struct Api {
 pub struct TypeDef {
     /// The Rust name, unique in the crate.
     pub name: String,
-    /// The name of the schema in the spec, such as `microsoft.graph.call`.
-    pub spec_name: String,
+    /// The name of the component schema in the spec, such as `microsoft.graph.call`; `None` for a
+    /// type the generator named after an inline schema.
+    pub spec_name: Option<String>,
     /// Where the schema is, as a JSON pointer.
     pub pointer: String,
     /// Documentation taken from the spec.

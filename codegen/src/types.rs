@@ -134,8 +134,8 @@ pub(crate) fn doc_attr(text: &str) -> TokenStream {
 fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
     let name = format_ident!("{}", def.name);
     let mut doc = def.doc.clone();
-    if !def.spec_name.is_empty() {
-        doc.push_str(&format!("\n\nSchema `{}`.", def.spec_name));
+    if let Some(spec_name) = &def.spec_name {
+        doc.push_str(&format!("\n\nSchema `{spec_name}`."));
     }
     if let Some(odata_type) = &s.odata_type {
         doc.push_str(&format!(" On the wire, `@odata.type` is `{odata_type}`."));
@@ -174,11 +174,7 @@ fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
 /// kept there as `null`, so it is written back unless the field has since been set.
 fn emit_struct_serde(def: &TypeDef, s: &StructDef) -> TokenStream {
     let name = format_ident!("{}", def.name);
-    let expecting = if def.spec_name.is_empty() {
-        format!("a `{}` object", def.name)
-    } else {
-        format!("a `{}` object", def.spec_name)
-    };
+    let expecting = format!("a `{}` object", def.spec_name.as_ref().unwrap_or(&def.name));
     let serialize_fields = s.fields.iter().map(|f| {
         let field = format_ident!("{}", f.name);
         let wire = &f.wire_name;
@@ -312,8 +308,8 @@ fn emit_enum(def: &TypeDef, e: &EnumDef) -> TokenStream {
     let name = format_ident!("{}", def.name);
     let unknown = format_ident!("{}", e.unknown_variant);
     let mut doc = def.doc.clone();
-    if !def.spec_name.is_empty() {
-        doc.push_str(&format!("\n\nSchema `{}`.", def.spec_name));
+    if let Some(spec_name) = &def.spec_name {
+        doc.push_str(&format!("\n\nSchema `{spec_name}`."));
     }
     doc.push_str(
         " Members are matched without regard to case and written in their canonical spelling; \

@@ -135,7 +135,7 @@ impl<'a> TypeSpace<'a> {
             rust_name.clone(),
             TypeDef {
                 name: rust_name,
-                spec_name: spec_name.to_owned(),
+                spec_name: Some(spec_name.to_owned()),
                 pointer: pointer.to_string(),
                 doc,
                 kind,
@@ -298,7 +298,7 @@ impl<'a> TypeSpace<'a> {
             name.clone(),
             TypeDef {
                 name: name.clone(),
-                spec_name: String::new(),
+                spec_name: None,
                 pointer: at.to_string(),
                 doc,
                 kind,
