@@ -36,9 +36,9 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
     let first = api.operations.first();
     let blame = |message: String| Error::Client {
         pointer: first
-            .map(|op| op.pointer.clone())
+            .map(|op| op.primary.pointer.clone())
             .unwrap_or_else(|| "#/paths".to_owned()),
-        operation: first.map(|op| op.operation_id.clone()),
+        operation: first.map(|op| op.primary.operation_id.clone()),
         message,
     };
     let tokens = match generated {
@@ -90,14 +90,14 @@ fn json_content(name: &str) -> Value {
 fn progenitor_view(api: &Api) -> Value {
     let mut paths = Map::new();
     for op in &api.operations {
-        for path in &op.paths {
+        for path in op.paths() {
             let mut operation = operation_view(op);
             operation["operationId"] = json!(path.client_method);
             if path.deprecated {
                 operation["deprecated"] = json!(true);
                 let note = format!(
                     "Deprecated path: use `{}` instead.\n\n",
-                    op.paths[0].template
+                    op.primary.template
                 );
                 let description = operation["description"]
                     .as_str()

@@ -160,16 +160,13 @@ impl HttpMethod {
 /// One operation: a method that may be reachable at several paths.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operation {
-    /// The primary `operationId`.
-    pub operation_id: String,
-    /// The Rust method name.
-    pub name: String,
-    /// Where the primary operation is in the spec.
-    pub pointer: String,
     /// The HTTP method.
     pub method: HttpMethod,
-    /// The paths that reach this operation; the first is the primary one.
-    pub paths: Vec<OperationPath>,
+    /// The primary path: its `operationId` and place in the spec are the operation's, and its
+    /// client method is the operation's Rust name.
+    pub primary: OperationPath,
+    /// Further paths that serve the same operation (`x-graph-same-operation-as`), in spec order.
+    pub aliases: Vec<OperationPath>,
     /// Path parameters, in path order.
     pub path_params: Vec<PathParam>,
     /// The JSON request body, if any.
@@ -188,6 +185,18 @@ pub struct Operation {
     pub bearer_auth: bool,
     /// The Rust name of the service (server trait) the operation belongs to, from its first tag.
     pub service: String,
+}
+
+impl Operation {
+    /// The Rust method name: the server method, and the client method of the primary path.
+    pub fn name(&self) -> &str {
+        &self.primary.client_method
+    }
+
+    /// Every path that reaches this operation, the primary one first.
+    pub fn paths(&self) -> impl Iterator<Item = &OperationPath> {
+        std::iter::once(&self.primary).chain(&self.aliases)
+    }
 }
 
 /// Statuses that carry an operation's error body.

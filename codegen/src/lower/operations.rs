@@ -71,7 +71,7 @@ pub(super) fn lower<'a>(doc: &'a OpenAPI, types: &mut TypeSpace<'a>) -> Result<V
     let mut aliases = Vec::new();
     let mut method_names = BTreeSet::new();
     for site in sites(doc)? {
-        let lowered = lower_operation(doc, types, &site)?;
+        let mut lowered = lower_operation(doc, types, &site)?;
         match site
             .operation
             .extensions
@@ -80,9 +80,8 @@ pub(super) fn lower<'a>(doc: &'a OpenAPI, types: &mut TypeSpace<'a>) -> Result<V
         {
             Some(primary) => aliases.push((primary, site.at, lowered)),
             None => {
-                let mut lowered = lowered;
-                lowered.name = ident::unique(lowered.name.clone(), &mut method_names);
-                lowered.paths[0].client_method = lowered.name.clone();
+                let name = std::mem::take(&mut lowered.primary.client_method);
+                lowered.primary.client_method = ident::unique(name, &mut method_names);
                 operations.push(lowered);
             }
         }
@@ -91,7 +90,7 @@ pub(super) fn lower<'a>(doc: &'a OpenAPI, types: &mut TypeSpace<'a>) -> Result<V
         let at = alias_at.join(SAME_OPERATION_AS);
         let Some(primary) = operations
             .iter_mut()
-            .find(|op| op.operation_id == primary_id)
+            .find(|op| op.primary.operation_id == primary_id)
         else {
             return Err(Error::schema(
                 &at,
@@ -117,7 +116,7 @@ pub(super) fn lower<'a>(doc: &'a OpenAPI, types: &mut TypeSpace<'a>) -> Result<V
                 ),
             ));
         }
-        let mut path = alias.paths[0].clone();
+        let mut path = alias.primary;
         let short = ident::method_name(&path.operation_id);
         path.client_method = if method_names.contains(&short) {
             ident::unique(
@@ -127,7 +126,7 @@ pub(super) fn lower<'a>(doc: &'a OpenAPI, types: &mut TypeSpace<'a>) -> Result<V
         } else {
             ident::unique(short, &mut method_names)
         };
-        primary.paths.push(path);
+        primary.aliases.push(path);
     }
     Ok(operations)
 }
@@ -181,17 +180,15 @@ fn lower_operation<'a>(
         })
     });
     Ok(Operation {
-        operation_id: operation_id.clone(),
-        name: name.clone(),
-        pointer: at.to_string(),
         method,
-        paths: vec![OperationPath {
+        primary: OperationPath {
             template: (*template).to_owned(),
             operation_id,
             client_method: name,
             deprecated: operation.deprecated,
             pointer: at.to_string(),
-        }],
+        },
+        aliases: Vec::new(),
         path_params,
         body,
         success: responses.success,
