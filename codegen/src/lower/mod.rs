@@ -11,12 +11,13 @@ mod schemas;
 
 use openapiv3::OpenAPI;
 
+use crate::Settings;
 use crate::error::{Error, Result};
 use crate::model::Api;
 use crate::pointer::Pointer;
 
-pub(crate) fn lower(doc: &OpenAPI) -> Result<Api> {
-    let mut types = schemas::TypeSpace::new(doc);
+pub(crate) fn lower(doc: &OpenAPI, settings: &Settings) -> Result<Api> {
+    let mut types = schemas::TypeSpace::new(doc, &settings.namespace_prefix);
     types.lower_components()?;
     let operations = operations::lower(doc, &mut types)?;
     let notifications = notifications::lower(doc, &types)?;
@@ -39,4 +40,28 @@ pub(crate) fn lower(doc: &OpenAPI) -> Result<Api> {
         operations,
         notifications,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Settings;
+
+    #[test]
+    fn a_clashing_name_keeps_its_namespace_less_the_prefix() {
+        let spec = "openapi: 3.0.3
+info: {title: t, version: '1'}
+servers: [{url: 'https://example.test'}]
+paths: {}
+components:
+  schemas:
+    contoso.call: {type: object}
+    contoso.zeta.call: {type: object}
+";
+        for (prefix, qualified) in [("contoso.", "ZetaCall"), ("", "ContosoZetaCall")] {
+            let api = crate::parse(spec, Settings::new().with_namespace_prefix(prefix))
+                .expect("the spec lowers");
+            let names: Vec<&str> = api.types.keys().map(String::as_str).collect();
+            assert_eq!(names, ["Call", qualified], "prefix `{prefix}`");
+        }
+    }
 }

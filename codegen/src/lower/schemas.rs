@@ -29,8 +29,9 @@ pub(super) struct TypeSpace<'a> {
 
 impl<'a> TypeSpace<'a> {
     /// Gives every component schema its Rust name. Short names go first, in name order, so that a
-    /// clash is settled the same way on every run.
-    pub(super) fn new(doc: &'a OpenAPI) -> Self {
+    /// clash is settled the same way on every run; a clashing name keeps its namespace, less
+    /// `namespace_prefix`.
+    pub(super) fn new(doc: &'a OpenAPI, namespace_prefix: &str) -> Self {
         let mut space = Self {
             doc,
             component_names: BTreeMap::new(),
@@ -54,7 +55,10 @@ impl<'a> TypeSpace<'a> {
             }
         }
         for spec_name in pending {
-            let name = ident::unique(ident::qualified_type_name(spec_name), &mut space.taken);
+            let name = ident::unique(
+                ident::qualified_type_name(spec_name, namespace_prefix),
+                &mut space.taken,
+            );
             space.component_names.insert(spec_name.clone(), name);
         }
         space
