@@ -15,21 +15,37 @@ use crate::pointer::Pointer;
 /// The property that names a Graph type on the wire. Graph lists it as required, but payloads omit it.
 const ODATA_TYPE: &str = "@odata.type";
 
-/// The properties of an object schema.
-pub(super) type Properties = indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>;
+/// The properties of an object schema and the names of the required ones.
+#[derive(Clone, Copy)]
+pub(super) struct Object<'a> {
+    properties: &'a indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+    required: &'a [String],
+}
+
+impl<'a> Object<'a> {
+    pub(super) fn new(
+        properties: &'a indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &'a [String],
+    ) -> Self {
+        Self {
+            properties,
+            required,
+        }
+    }
+}
 
 impl<'a> TypeSpace<'a> {
-    /// Adds the properties of an object schema to `fields`; inline types are named after `owner`.
+    /// Adds the properties of the object schema at `at` to `fields`; inline types are named after
+    /// `owner`.
     pub(super) fn add_properties(
         &mut self,
         fields: &mut FieldsBuilder,
-        properties: &'a Properties,
-        required: &[String],
+        object: Object<'a>,
         owner: &str,
         at: &Pointer,
     ) -> Result<()> {
-        for (wire_name, schema) in properties {
-            let property_at = at.join(wire_name);
+        for (wire_name, schema) in object.properties {
+            let property_at = at.join("properties").join(wire_name);
             let hint = format!("{owner}{}", ident::variant_name(wire_name));
             let normalized = normalize::normalize_boxed(schema);
             let ty = self.field_type(normalized, &hint, &property_at)?;
@@ -48,7 +64,7 @@ impl<'a> TypeSpace<'a> {
                 wire_name: wire_name.clone(),
                 doc,
                 ty,
-                required: required.contains(wire_name) && wire_name != ODATA_TYPE,
+                required: object.required.contains(wire_name) && wire_name != ODATA_TYPE,
                 checks,
             });
         }

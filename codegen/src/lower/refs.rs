@@ -17,37 +17,23 @@ pub(super) trait Component: Sized {
     fn entries(components: &Components) -> &IndexMap<String, ReferenceOr<Self>>;
 }
 
-impl Component for Parameter {
-    const SECTION: &'static str = "parameters";
-    const NOUN: &'static str = "parameter";
-    fn entries(components: &Components) -> &IndexMap<String, ReferenceOr<Self>> {
-        &components.parameters
-    }
+/// Implements [`Component`] for the entries of one section.
+macro_rules! component {
+    ($type:ty, $section:literal, $noun:literal, $field:ident) => {
+        impl Component for $type {
+            const SECTION: &'static str = $section;
+            const NOUN: &'static str = $noun;
+            fn entries(components: &Components) -> &IndexMap<String, ReferenceOr<Self>> {
+                &components.$field
+            }
+        }
+    };
 }
 
-impl Component for RequestBody {
-    const SECTION: &'static str = "requestBodies";
-    const NOUN: &'static str = "request body";
-    fn entries(components: &Components) -> &IndexMap<String, ReferenceOr<Self>> {
-        &components.request_bodies
-    }
-}
-
-impl Component for Response {
-    const SECTION: &'static str = "responses";
-    const NOUN: &'static str = "response";
-    fn entries(components: &Components) -> &IndexMap<String, ReferenceOr<Self>> {
-        &components.responses
-    }
-}
-
-impl Component for Schema {
-    const SECTION: &'static str = "schemas";
-    const NOUN: &'static str = "schema";
-    fn entries(components: &Components) -> &IndexMap<String, ReferenceOr<Self>> {
-        &components.schemas
-    }
-}
+component!(Parameter, "parameters", "parameter", parameters);
+component!(RequestBody, "requestBodies", "request body", request_bodies);
+component!(Response, "responses", "response", responses);
+component!(Schema, "schemas", "schema", schemas);
 
 /// Where the entry `name` of `T`'s section is.
 pub(super) fn pointer<T: Component>(name: &str) -> Pointer {

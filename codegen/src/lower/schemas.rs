@@ -5,15 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 
-use super::fields::FieldsBuilder;
+use super::fields::{FieldsBuilder, Object};
 use super::refs;
 use crate::error::{Error, Result};
 use crate::ident;
 use crate::model::{EnumDef, EnumMember, FieldType, TypeDef, TypeKind};
 use crate::pointer::Pointer;
-
-/// Properties and required names written beside `allOf` in the same schema.
-type OwnProperties<'a> = (&'a super::fields::Properties, &'a Vec<String>);
 
 /// The named types of the API, as they are lowered.
 pub(super) struct TypeSpace<'a> {
@@ -180,22 +177,15 @@ impl<'a> TypeSpace<'a> {
                 Ok(TypeKind::Enum(enum_def(&values, at)?))
             }
             SchemaKind::Type(Type::Object(object)) => {
-                let mut fields = FieldsBuilder::default();
-                self.add_properties(
-                    &mut fields,
-                    &object.properties,
-                    &object.required,
-                    rust_name,
-                    &at.join("properties"),
-                )?;
-                Ok(TypeKind::Struct(fields.finish(Vec::new())))
+                let own = Object::new(&object.properties, &object.required);
+                self.lower_all_of(&[], Some(own), rust_name, at)
             }
             SchemaKind::AllOf { all_of } => self.lower_all_of(all_of, None, rust_name, at),
             SchemaKind::Any(any)
                 if any.any_of.is_empty() && any.one_of.is_empty() && any.items.is_none() =>
             {
-                let own = Some((&any.properties, &any.required));
-                self.lower_all_of(&any.all_of, own, rust_name, at)
+                let own = Object::new(&any.properties, &any.required);
+                self.lower_all_of(&any.all_of, Some(own), rust_name, at)
             }
             _ => Err(Error::unsupported(
                 at,
@@ -205,10 +195,12 @@ impl<'a> TypeSpace<'a> {
         }
     }
 
+    /// An object made of `allOf` members (bases by `$ref`, or inline objects) and its own
+    /// properties.
     fn lower_all_of(
         &mut self,
         members: &'a [ReferenceOr<Schema>],
-        own: Option<OwnProperties<'a>>,
+        own: Option<Object<'a>>,
         rust_name: &str,
         at: &Pointer,
     ) -> Result<TypeKind> {
@@ -236,16 +228,16 @@ impl<'a> TypeSpace<'a> {
                     }
                 }
                 ReferenceOr::Item(item) => {
-                    let (properties, required) = match &item.schema_kind {
+                    let object = match &item.schema_kind {
                         SchemaKind::Type(Type::Object(object)) => {
-                            (&object.properties, &object.required)
+                            Object::new(&object.properties, &object.required)
                         }
                         SchemaKind::Any(any)
                             if any.all_of.is_empty()
                                 && any.any_of.is_empty()
                                 && any.one_of.is_empty() =>
                         {
-                            (&any.properties, &any.required)
+                            Object::new(&any.properties, &any.required)
                         }
                         _ => {
                             return Err(Error::unsupported(
@@ -254,24 +246,12 @@ impl<'a> TypeSpace<'a> {
                             ));
                         }
                     };
-                    self.add_properties(
-                        &mut fields,
-                        properties,
-                        required,
-                        rust_name,
-                        &member_at.join("properties"),
-                    )?;
+                    self.add_properties(&mut fields, object, rust_name, &member_at)?;
                 }
             }
         }
-        if let Some((properties, required)) = own {
-            self.add_properties(
-                &mut fields,
-                properties,
-                required,
-                rust_name,
-                &at.join("properties"),
-            )?;
+        if let Some(own) = own {
+            self.add_properties(&mut fields, own, rust_name, at)?;
         }
         // The nearest base comes first.
         bases.reverse();
