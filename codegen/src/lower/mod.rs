@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::model::Api;
 use crate::pointer::Pointer;
 
+/// Lowers a loaded spec into the model.
 pub(crate) fn lower(doc: &OpenAPI, settings: &Settings) -> Result<Api> {
     let mut types = schemas::TypeSpace::new(doc, &settings.namespace_prefix);
     types.lower_components()?;
