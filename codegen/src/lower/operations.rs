@@ -148,22 +148,7 @@ fn lower_operation<'a>(
     let path_params = path_params(doc, site)?;
     let body = match &operation.request_body {
         None => None,
-        Some(body) => {
-            let (body, body_at) = refs::resolve(doc, body, &at.join("requestBody"))?;
-            let hint = format!("{}RequestBody", ident::variant_name(&name));
-            let type_name =
-                json_body_type(types, &body.content, &hint, &body_at)?.ok_or_else(|| {
-                    Error::unsupported(
-                        &body_at.join("content"),
-                        "the request body needs `application/json` content",
-                    )
-                })?;
-            Some(RequestBody {
-                type_name,
-                required: body.required,
-                doc: body.description.clone(),
-            })
-        }
+        Some(body) => Some(request_body(doc, types, body, &name, at)?),
     };
     let responses = responses::lower(doc, types, operation, &ident::variant_name(&name), at)?;
     let service = operation
@@ -198,6 +183,29 @@ fn lower_operation<'a>(
         description: operation.description.clone(),
         bearer_auth,
         service,
+    })
+}
+
+/// The JSON request body of the operation at `at`; an inline body type is named after `name`.
+fn request_body<'a>(
+    doc: &'a OpenAPI,
+    types: &mut TypeSpace<'a>,
+    body: &'a ReferenceOr<openapiv3::RequestBody>,
+    name: &str,
+    at: &Pointer,
+) -> Result<RequestBody> {
+    let (body, body_at) = refs::resolve(doc, body, &at.join("requestBody"))?;
+    let hint = format!("{}RequestBody", ident::variant_name(name));
+    let type_name = json_body_type(types, &body.content, &hint, &body_at)?.ok_or_else(|| {
+        Error::unsupported(
+            &body_at.join("content"),
+            "the request body needs `application/json` content",
+        )
+    })?;
+    Ok(RequestBody {
+        type_name,
+        required: body.required,
+        doc: body.description.clone(),
     })
 }
 

@@ -12,6 +12,9 @@ use crate::ident;
 use crate::model::{EnumDef, EnumMember, FieldType, TypeDef, TypeKind};
 use crate::pointer::Pointer;
 
+/// The extension that gives the `@odata.type` value naming a type on the wire.
+const DISCRIMINATOR_VALUE: &str = "x-ms-discriminator-value";
+
 /// The named types of the API, as they are lowered.
 pub(super) struct TypeSpace<'a> {
     doc: &'a OpenAPI,
@@ -124,7 +127,7 @@ impl<'a> TypeSpace<'a> {
                 def.odata_type = schema
                     .schema_data
                     .extensions
-                    .get("x-ms-discriminator-value")
+                    .get(DISCRIMINATOR_VALUE)
                     .and_then(|v| v.as_str())
                     .map(str::to_owned);
                 TypeKind::Struct(def)
