@@ -19,7 +19,7 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
     let document: openapiv3::OpenAPI =
         serde_json::from_value(view).map_err(|err| Error::Client {
             pointer: "#".to_owned(),
-            operation: String::new(),
+            operation: None,
             message: format!("the client view of the model is not valid OpenAPI: {err}"),
         })?;
     let mut settings = GenerationSettings::new();
@@ -36,9 +36,9 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
     let first = api.operations.first();
     let blame = |message: String| Error::Client {
         pointer: first
-            .map(|op| op.pointer.clone())
+            .map(|op| op.primary.pointer.clone())
             .unwrap_or_else(|| "#/paths".to_owned()),
-        operation: first.map(|op| op.operation_id.clone()).unwrap_or_default(),
+        operation: first.map(|op| op.primary.operation_id.clone()),
         message,
     };
     let tokens = match generated {
@@ -116,14 +116,14 @@ fn json_content(name: &str) -> Value {
 fn progenitor_view(api: &Api) -> Value {
     let mut paths = Map::new();
     for op in &api.operations {
-        for path in &op.paths {
+        for path in op.paths() {
             let mut operation = operation_view(op);
             operation["operationId"] = json!(path.client_method);
             if path.deprecated {
                 operation["deprecated"] = json!(true);
                 let note = format!(
                     "Deprecated path: use `{}` instead.\n\n",
-                    op.paths[0].template
+                    op.primary.template
                 );
                 let description = operation["description"]
                     .as_str()
@@ -174,7 +174,7 @@ fn operation_view(op: &Operation) -> Value {
     if let Some(error) = &op.error_type {
         for status in &op.error_statuses {
             responses.insert(
-                status.clone(),
+                status.to_string(),
                 json!({ "description": "An error, as an OData error body.", "content": json_content(error) }),
             );
         }

@@ -1,6 +1,8 @@
 //! The one error type of the generator: every problem names where in the spec it is (a JSON pointer)
 //! and what to do about it.
 
+use crate::pointer::Pointer;
+
 /// A problem with the spec or with generating code from it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -27,12 +29,15 @@ pub enum Error {
         message: String,
     },
     /// The client generator failed on an operation.
-    #[error("{pointer}: the client generator failed on operation `{operation}`: {message}")]
+    #[error(
+        "{pointer}: the client generator failed{}: {message}",
+        on_operation(operation)
+    )]
     Client {
         /// Where in the spec the operation is.
         pointer: String,
-        /// The operation id.
-        operation: String,
+        /// The operation id, when the failure concerns one operation.
+        operation: Option<String>,
         /// What the client generator reported.
         message: String,
     },
@@ -47,6 +52,14 @@ pub enum Error {
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// ` on operation `x``, naming the operation a client generator failure concerns, if any.
+fn on_operation(operation: &Option<String>) -> String {
+    operation
+        .as_ref()
+        .map(|id| format!(" on operation `{id}`"))
+        .unwrap_or_default()
+}
+
 impl Error {
     pub(crate) fn unsupported(pointer: &Pointer, message: impl Into<String>) -> Self {
         Error::Unsupported {
@@ -60,47 +73,5 @@ impl Error {
             pointer: pointer.to_string(),
             message: message.into(),
         }
-    }
-}
-
-/// A JSON pointer into the spec, rendered as a URI fragment (`#/a/b~1c`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Pointer(Vec<String>);
-
-impl Pointer {
-    /// The document root, `#`.
-    pub fn root() -> Self {
-        Self::default()
-    }
-
-    /// This pointer with one more reference token.
-    pub fn join(&self, token: impl AsRef<str>) -> Self {
-        let mut tokens = self.0.clone();
-        tokens.push(token.as_ref().to_owned());
-        Self(tokens)
-    }
-
-    /// Parses a local reference such as `#/components/schemas/x`.
-    pub fn from_ref(reference: &str) -> Option<Self> {
-        let rest = reference.strip_prefix('#')?;
-        if rest.is_empty() {
-            return Some(Self::root());
-        }
-        let rest = rest.strip_prefix('/')?;
-        Some(Self(
-            rest.split('/')
-                .map(|token| token.replace("~1", "/").replace("~0", "~"))
-                .collect(),
-        ))
-    }
-}
-
-impl std::fmt::Display for Pointer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("#")?;
-        for token in &self.0 {
-            write!(f, "/{}", token.replace('~', "~0").replace('/', "~1"))?;
-        }
-        Ok(())
     }
 }

@@ -39,10 +39,11 @@ pub(crate) fn type_name(spec_name: &str) -> String {
     finish(words(last).to_upper_camel_case(), "Unnamed")
 }
 
-/// The Rust type name for a schema name with its namespace, used when the short name is taken.
-pub(crate) fn qualified_type_name(spec_name: &str) -> String {
+/// The Rust type name for a schema name with its namespace, used when the short name is taken. The
+/// API's own namespace (`namespace_prefix`, such as `microsoft.graph.`) is left out.
+pub(crate) fn qualified_type_name(spec_name: &str, namespace_prefix: &str) -> String {
     let without_root = spec_name
-        .strip_prefix("microsoft.graph.")
+        .strip_prefix(namespace_prefix)
         .unwrap_or(spec_name);
     finish(words(without_root).to_upper_camel_case(), "Unnamed")
 }
@@ -93,8 +94,16 @@ mod tests {
                 "ODataError",
             ),
             (
-                qualified_type_name("microsoft.graph.ODataErrors.InnerError"),
+                qualified_type_name("microsoft.graph.ODataErrors.InnerError", "microsoft.graph."),
                 "ODataErrorsInnerError",
+            ),
+            (
+                qualified_type_name("contoso.ODataErrors.InnerError", "contoso."),
+                "ODataErrorsInnerError",
+            ),
+            (
+                qualified_type_name("microsoft.graph.ODataErrors.InnerError", ""),
+                "MicrosoftGraphODataErrorsInnerError",
             ),
             (type_name("microsoft.graph.rejectReason"), "RejectReason"),
             (field_name("@odata.type"), "odata_type"),

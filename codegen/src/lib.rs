@@ -14,7 +14,7 @@ mod krate;
 mod load;
 mod lower;
 pub mod model;
-mod normalize;
+mod pointer;
 mod runtime;
 mod server;
 mod types;
@@ -50,6 +50,7 @@ pub struct Settings {
     runtime: RuntimeLink,
     default_webhook_path: String,
     keywords: Vec<String>,
+    namespace_prefix: String,
 }
 
 impl Default for Settings {
@@ -62,6 +63,7 @@ impl Default for Settings {
             keywords: ["microsoft-graph", "teams", "calling-bot", "openapi"]
                 .map(str::to_owned)
                 .to_vec(),
+            namespace_prefix: "microsoft.graph.".to_owned(),
         }
     }
 }
@@ -106,6 +108,14 @@ impl Settings {
         self.standalone = standalone;
         self
     }
+
+    /// The namespace of the API's own schema names, left out of a type name that needs its
+    /// namespace to be unique: with `microsoft.graph.`, `microsoft.graph.ODataErrors.InnerError`
+    /// becomes `ODataErrorsInnerError` when `InnerError` is taken.
+    pub fn with_namespace_prefix(&mut self, prefix: impl Into<String>) -> &mut Self {
+        self.namespace_prefix = prefix.into();
+        self
+    }
 }
 
 /// What one file of the generated crate holds.
@@ -141,14 +151,14 @@ pub struct GeneratedCrate {
 }
 
 /// Parses an OpenAPI document (YAML or JSON) into the intermediate model, normalizing Graph idioms.
-pub fn parse(spec_text: &str) -> Result<model::Api> {
+pub fn parse(spec_text: &str, settings: &Settings) -> Result<model::Api> {
     let document = load::load(spec_text)?;
-    lower::lower(&document)
+    lower::lower(&document, settings)
 }
 
 /// Generates the whole crate from an OpenAPI document (YAML or JSON).
 pub fn generate(spec_text: &str, settings: &Settings) -> Result<GeneratedCrate> {
-    let api = parse(spec_text)?;
+    let api = parse(spec_text, settings)?;
     generate_from_model(&api, settings)
 }
 

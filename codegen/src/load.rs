@@ -3,7 +3,8 @@
 
 use openapiv3::OpenAPI;
 
-use crate::error::{Error, Pointer, Result};
+use crate::error::{Error, Result};
+use crate::pointer::Pointer;
 
 /// Parses and shape-checks a spec.
 pub(crate) fn load(text: &str) -> Result<OpenAPI> {
@@ -45,7 +46,7 @@ pub(crate) fn load(text: &str) -> Result<OpenAPI> {
 }
 
 /// Deserializes `value`, reporting a failure with the pointer of the failing place below `at`.
-fn deserialize_at<T: serde::de::DeserializeOwned>(
+pub(crate) fn deserialize_at<T: serde::de::DeserializeOwned>(
     value: &serde_json::Value,
     at: Pointer,
 ) -> Result<T, (Pointer, String)> {

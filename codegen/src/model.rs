@@ -28,8 +28,9 @@ pub struct Api {
 pub struct TypeDef {
     /// The Rust name, unique in the crate.
     pub name: String,
-    /// The name of the schema in the spec, such as `microsoft.graph.call`.
-    pub spec_name: String,
+    /// The name of the component schema in the spec, such as `microsoft.graph.call`; `None` for a
+    /// type the generator named after an inline schema.
+    pub spec_name: Option<String>,
     /// Where the schema is, as a JSON pointer.
     pub pointer: String,
     /// The spec's description of the type; empty where it has none.
@@ -159,16 +160,13 @@ impl HttpMethod {
 /// One operation: a method that may be reachable at several paths.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Operation {
-    /// The primary `operationId`.
-    pub operation_id: String,
-    /// The Rust method name.
-    pub name: String,
-    /// Where the primary operation is in the spec.
-    pub pointer: String,
     /// The HTTP method.
     pub method: HttpMethod,
-    /// The paths that reach this operation; the first is the primary one.
-    pub paths: Vec<OperationPath>,
+    /// The primary path: its `operationId` and place in the spec are the operation's, and its
+    /// client method is the operation's Rust name.
+    pub primary: OperationPath,
+    /// Further paths that serve the same operation (`x-graph-same-operation-as`), in spec order.
+    pub aliases: Vec<OperationPath>,
     /// Path parameters, in path order.
     pub path_params: Vec<PathParam>,
     /// The JSON request body, if any.
@@ -177,8 +175,8 @@ pub struct Operation {
     pub success: Vec<SuccessResponse>,
     /// The error body type, shared by every error response.
     pub error_type: Option<String>,
-    /// The status classes or codes that carry `error_type`, such as `4XX`.
-    pub error_statuses: Vec<String>,
+    /// The statuses that carry `error_type`, in [`ErrorStatus`] order.
+    pub error_statuses: Vec<ErrorStatus>,
     /// `summary` from the spec.
     pub summary: Option<String>,
     /// `description` from the spec.
@@ -187,6 +185,78 @@ pub struct Operation {
     pub bearer_auth: bool,
     /// The Rust name of the service (server trait) the operation belongs to, from its first tag.
     pub service: String,
+}
+
+impl Operation {
+    /// The Rust method name: the server method, and the client method of the primary path.
+    pub fn name(&self) -> &str {
+        &self.primary.client_method
+    }
+
+    /// Every path that reaches this operation, the primary one first.
+    pub fn paths(&self) -> impl Iterator<Item = &OperationPath> {
+        std::iter::once(&self.primary).chain(&self.aliases)
+    }
+}
+
+/// Statuses that carry an operation's error body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorStatus {
+    /// One status code from `400` to `599`, such as `404`.
+    Code(u16),
+    /// Every status of a class: `4XX` or `5XX`.
+    Class(ErrorClass),
+}
+
+/// A class of error statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorClass {
+    /// `4XX`: the request is at fault.
+    Client,
+    /// `5XX`: the server is at fault.
+    Server,
+}
+
+impl ErrorClass {
+    /// The first digit of the statuses of the class.
+    pub fn digit(self) -> u16 {
+        match self {
+            ErrorClass::Client => 4,
+            ErrorClass::Server => 5,
+        }
+    }
+}
+
+impl ErrorStatus {
+    fn sort_key(self) -> (u16, bool, u16) {
+        match self {
+            ErrorStatus::Code(code) => (code / 100, false, code),
+            ErrorStatus::Class(class) => (class.digit(), true, 0),
+        }
+    }
+}
+
+/// By class; within a class, single codes in order, then the whole class (`404`, `4XX`, `500`, `5XX`).
+impl Ord for ErrorStatus {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
+
+impl PartialOrd for ErrorStatus {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The status as OpenAPI writes it: `404` or `4XX`.
+impl std::fmt::Display for ErrorStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ErrorStatus::Code(code) => write!(f, "{code}"),
+            ErrorStatus::Class(class) => write!(f, "{}XX", class.digit()),
+        }
+    }
 }
 
 /// A path at which an operation is served.
@@ -288,4 +358,23 @@ pub struct NotificationShape {
     pub resource_field: String,
     /// The Rust name of the resource type (`Call`).
     pub resource_type: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_statuses_sort_and_print_as_the_spec_writes_them() {
+        let mut statuses = [
+            ErrorStatus::Class(ErrorClass::Server),
+            ErrorStatus::Code(500),
+            ErrorStatus::Class(ErrorClass::Client),
+            ErrorStatus::Code(409),
+            ErrorStatus::Code(404),
+        ];
+        statuses.sort();
+        let printed: Vec<String> = statuses.iter().map(ToString::to_string).collect();
+        assert_eq!(printed, ["404", "409", "4XX", "500", "5XX"]);
+    }
 }

@@ -31,6 +31,7 @@ pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("lib.rs"),
     runtime_source!("mock.rs"),
     runtime_source!("open_enum.rs"),
+    runtime_source!("open_struct.rs"),
     runtime_source!("receiver.rs"),
     runtime_source!("server.rs"),
 ];
@@ -45,4 +46,32 @@ pub(crate) fn vendored_files() -> impl Iterator<Item = GeneratedFile> {
             contents: FileContents::RustVerbatim { source, text },
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every source file of the runtime is embedded, so a vendored runtime is complete.
+    #[test]
+    fn every_runtime_source_is_embedded() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/src");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .expect("the runtime's sources")
+            .map(|entry| {
+                entry
+                    .expect("a directory entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<&str> = super::RUNTIME_SOURCES
+            .iter()
+            .map(|(name, ..)| *name)
+            .collect();
+        assert_eq!(
+            embedded, on_disk,
+            "list every file of codegen/runtime/src in RUNTIME_SOURCES"
+        );
+    }
 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::model::{Api, FieldType, Operation, TypeKind};
+use crate::model::{Api, ErrorClass, ErrorStatus, FieldType, Operation, TypeKind};
 use crate::types::doc_attr;
 
 /// Emits `src/server.rs`.
@@ -39,7 +39,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
 }
 
 fn response_name(op: &Operation) -> proc_macro2::Ident {
-    format_ident!("{}Response", crate::ident::variant_name(&op.name))
+    format_ident!("{}Response", crate::ident::variant_name(op.name()))
 }
 
 /// The variant name of a success status.
@@ -55,8 +55,7 @@ fn status_variant(status: u16) -> proc_macro2::Ident {
 }
 
 fn routes_doc(op: &Operation) -> String {
-    op.paths
-        .iter()
+    op.paths()
         .map(|p| {
             let deprecated = if p.deprecated { " (deprecated)" } else { "" };
             format!("`{} {}`{deprecated}", op.method.as_str(), p.template)
@@ -78,7 +77,7 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
          (`413`), parsed and validated (`400`); each refusal is a Graph-style `ODataError` body."
     ));
     let methods = ops.iter().map(|op| {
-        let method = format_ident!("{}", op.name);
+        let method = format_ident!("{}", op.name());
         let response = response_name(op);
         let params = op.path_params.iter().map(|p| {
             let name = format_ident!("{}", p.name);
@@ -100,9 +99,9 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
         }
     });
     let routes = ops.iter().flat_map(|op| {
-        let handler = format_ident!("{}_handler", op.name);
+        let handler = format_ident!("{}_handler", op.name());
         let method = format_ident!("{}", op.method.as_str().to_ascii_lowercase());
-        op.paths.iter().map(move |p| {
+        op.paths().map(move |p| {
             let mut route = p.template.clone();
             for param in &op.path_params {
                 route = route.replace(
@@ -183,8 +182,8 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
 
 fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operation) -> TokenStream {
     let trait_name = format_ident!("{}", trait_name);
-    let handler = format_ident!("{}_handler", op.name);
-    let method = format_ident!("{}", op.name);
+    let handler = format_ident!("{}_handler", op.name());
+    let method = format_ident!("{}", op.name());
     let param_names: Vec<_> = op
         .path_params
         .iter()
@@ -243,7 +242,7 @@ fn emit_response(op: &Operation) -> TokenStream {
     let name = response_name(op);
     let doc = doc_attr(&format!(
         "The answers `{}` may give. Only documented statuses can be built.",
-        op.name
+        op.name()
     ));
     let mut variants = Vec::new();
     let mut arms = Vec::new();
@@ -275,24 +274,24 @@ fn emit_response(op: &Operation) -> TokenStream {
     if let Some(error) = &op.error_type {
         let error = format_ident!("{}", error);
         for status in &op.error_statuses {
-            match status.as_str() {
-                "4XX" => {
+            match status {
+                ErrorStatus::Class(ErrorClass::Client) => {
                     variants.push(quote! {
                         /// `4XX`: a client error with its OData error body.
                         ClientError(crate::runtime::server::ClientErrorStatus, crate::types::#error),
                     });
                     arms.push(quote!(Self::ClientError(status, body) => crate::runtime::__private::json_response(status.status(), &body),));
                 }
-                "5XX" => {
+                ErrorStatus::Class(ErrorClass::Server) => {
                     variants.push(quote! {
                         /// `5XX`: a server error with its OData error body.
                         ServerError(crate::runtime::server::ServerErrorStatus, crate::types::#error),
                     });
                     arms.push(quote!(Self::ServerError(status, body) => crate::runtime::__private::json_response(status.status(), &body),));
                 }
-                code => {
+                ErrorStatus::Code(code) => {
                     let variant = format_ident!("Status{}", code);
-                    let code: u16 = code.parse().unwrap_or(500);
+                    let code: u16 = *code;
                     let vdoc = format!(" `{code}` with its error body.");
                     variants.push(quote!(#[doc = #vdoc] #variant(crate::types::#error),));
                     arms.push(quote! {

@@ -139,10 +139,9 @@ pub(crate) fn doc_attr(text: &str) -> TokenStream {
 /// derives from. Where the spec has no description, only the latter.
 fn type_doc(def: &TypeDef, bases: &[String]) -> String {
     let mut doc = def.doc.trim().to_owned();
-    let mut origin = if def.spec_name.is_empty() {
-        format!("Inline schema at `{}`", def.pointer)
-    } else {
-        format!("Schema `{}`", def.spec_name)
+    let mut origin = match &def.spec_name {
+        Some(spec_name) => format!("Schema `{spec_name}`"),
+        None => format!("Inline schema at `{}`", def.pointer),
     };
     if !bases.is_empty() {
         let bases: Vec<String> = bases.iter().map(|b| format!("[`{b}`]")).collect();
@@ -168,11 +167,7 @@ fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
         .iter()
         .all(|f| !f.required || has_default(api, &f.ty))
         .then(|| quote!(Default,));
-    let spec_name = if def.spec_name.is_empty() {
-        def.name.as_str()
-    } else {
-        def.spec_name.as_str()
-    };
+    let spec_name = def.spec_name.as_deref().unwrap_or(&def.name);
     let wire_fields = s.fields.iter().map(|f| {
         let field = format_ident!("{}", f.name);
         let wire = &f.wire_name;
@@ -256,11 +251,7 @@ fn emit_enum(def: &TypeDef, e: &EnumDef) -> TokenStream {
         let wire = &m.wire_name;
         quote!(#variant: #wire)
     });
-    let spec_name = if def.spec_name.is_empty() {
-        def.name.as_str()
-    } else {
-        def.spec_name.as_str()
-    };
+    let spec_name = def.spec_name.as_deref().unwrap_or(&def.name);
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -9,6 +9,6 @@ fn the_model_of_the_spec() {
         "/../spec/graph-calls.yaml"
     ))
     .expect("the spec");
-    let api = codegen::parse(&spec).expect("the spec lowers");
+    let api = codegen::parse(&spec, &codegen::Settings::new()).expect("the spec lowers");
     insta::assert_debug_snapshot!(api);
 }

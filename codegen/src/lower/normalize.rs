@@ -12,7 +12,8 @@
 use openapiv3::{ReferenceOr, Schema, SchemaKind, Type};
 
 /// A schema with nullable wrappers removed.
-pub(crate) enum Normalized<'a> {
+#[derive(Clone, Copy)]
+pub(super) enum Normalized<'a> {
     /// A reference to a named schema.
     Ref(&'a str),
     /// A schema to lower as it is.
@@ -20,7 +21,7 @@ pub(crate) enum Normalized<'a> {
 }
 
 /// Normalizes a schema that may be a reference.
-pub(crate) fn normalize(schema: &ReferenceOr<Schema>) -> Normalized<'_> {
+pub(super) fn normalize(schema: &ReferenceOr<Schema>) -> Normalized<'_> {
     match schema {
         ReferenceOr::Reference { reference } => Normalized::Ref(reference),
         ReferenceOr::Item(schema) => normalize_item(schema),
@@ -28,7 +29,7 @@ pub(crate) fn normalize(schema: &ReferenceOr<Schema>) -> Normalized<'_> {
 }
 
 /// Normalizes a boxed schema that may be a reference (object properties and array items).
-pub(crate) fn normalize_boxed(schema: &ReferenceOr<Box<Schema>>) -> Normalized<'_> {
+pub(super) fn normalize_boxed(schema: &ReferenceOr<Box<Schema>>) -> Normalized<'_> {
     match schema {
         ReferenceOr::Reference { reference } => Normalized::Ref(reference),
         ReferenceOr::Item(schema) => normalize_item(schema),
@@ -36,7 +37,7 @@ pub(crate) fn normalize_boxed(schema: &ReferenceOr<Box<Schema>>) -> Normalized<'
 }
 
 /// The description written next to a schema, even around a wrapped reference.
-pub(crate) fn description(schema: &ReferenceOr<Box<Schema>>) -> Option<&str> {
+pub(super) fn description(schema: &ReferenceOr<Box<Schema>>) -> Option<&str> {
     match schema {
         ReferenceOr::Reference { .. } => None,
         ReferenceOr::Item(schema) => schema.schema_data.description.as_deref(),
