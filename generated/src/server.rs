@@ -83,7 +83,7 @@ async fn reject_handler<T, A>(
         ::std::sync::Arc<CommunicationsCallServer<T, A>>,
     >,
     path: ::std::result::Result<
-        ::axum::extract::Path<::std::vec::Vec<::std::string::String>>,
+        ::axum::extract::Path<(::std::string::String,)>,
         ::axum::extract::rejection::PathRejection,
     >,
     request: ::axum::extract::Request,
@@ -102,11 +102,10 @@ where
         Ok(identity) => identity,
         Err(err) => return err.into_response(),
     };
-    let mut params = match path {
-        Ok(::axum::extract::Path(params)) => params.into_iter(),
+    let (call_id,) = match path {
+        Ok(::axum::extract::Path(params)) => params,
         Err(err) => return crate::runtime::__private::bad_path(err),
     };
-    let call_id = params.next().unwrap_or_default();
     let body: crate::types::RejectRequestBody =
         match crate::runtime::__private::read_json(&parts.headers, body, server.body_limit).await {
             Ok(body) => body,
@@ -142,12 +141,8 @@ pub enum RejectResponse {
 impl ::axum::response::IntoResponse for RejectResponse {
     fn into_response(self) -> ::axum::response::Response {
         match self {
-            Self::Accepted => ::axum::http::StatusCode::from_u16(202u16)
-                .unwrap_or(::axum::http::StatusCode::OK)
-                .into_response(),
-            Self::NoContent => ::axum::http::StatusCode::from_u16(204u16)
-                .unwrap_or(::axum::http::StatusCode::OK)
-                .into_response(),
+            Self::Accepted => ::axum::http::StatusCode::ACCEPTED.into_response(),
+            Self::NoContent => ::axum::http::StatusCode::NO_CONTENT.into_response(),
             Self::ClientError(status, body) => {
                 crate::runtime::__private::json_response(status.status(), &body)
             }

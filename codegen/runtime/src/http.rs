@@ -130,6 +130,12 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     }
 }
 
+/// The status `code`. Generated code passes only codes from 200 to 599 that have no name, which
+/// are all valid.
+pub fn status_code(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// The answer to a path no operation serves.
 pub async fn unknown_route() -> Response {
     GraphError::unknown_route().into_response()

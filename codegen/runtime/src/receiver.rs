@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::auth::{GraphClaims, InboundAuth};
-use super::http::{DEFAULT_BODY_LIMIT, method_not_allowed, read_json, unknown_route};
+use super::http::{DEFAULT_BODY_LIMIT, method_not_allowed, read_json, status_code, unknown_route};
 
 /// Which kind of URL a notification was posted to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,8 +111,7 @@ impl<D: Dispatch> Receiver<D> {
                     .map(|path| (path.clone(), DeliveryRoute::Callback)),
             )
             .collect();
-        // The generator only writes success statuses, which are always valid.
-        let status = StatusCode::from_u16(D::STATUS).unwrap_or(StatusCode::ACCEPTED);
+        let status = status_code(D::STATUS);
         let shared = Arc::new(self);
         let mut router = axum::Router::new();
         for (path, route) in routes {

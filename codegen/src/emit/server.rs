@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::doc_attr;
+use super::status::status_code;
 use crate::model::{Api, ErrorClass, ErrorStatus, FieldType, Operation, TypeKind};
-use crate::types::doc_attr;
 
 /// Emits `src/server.rs`.
 pub(crate) fn emit(api: &Api) -> TokenStream {
@@ -189,9 +190,21 @@ fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operati
         .iter()
         .map(|p| format_ident!("{}", p.name))
         .collect();
-    let read_params = param_names
-        .iter()
-        .map(|name| quote!(let #name = params.next().unwrap_or_default();));
+    // The path's parameters, in path order, as a tuple: their number is known here.
+    let (path_arg, read_params) = if param_names.is_empty() {
+        (quote!(), quote!())
+    } else {
+        let strings = param_names.iter().map(|_| quote!(::std::string::String));
+        (
+            quote!(path: ::std::result::Result<::axum::extract::Path<(#(#strings,)*)>, ::axum::extract::rejection::PathRejection>,),
+            quote! {
+                let (#(#param_names,)*) = match path {
+                    Ok(::axum::extract::Path(params)) => params,
+                    Err(err) => return crate::runtime::__private::bad_path(err),
+                };
+            },
+        )
+    };
     let (read_body, body_arg) = match &op.body {
         Some(body) => {
             let ty = format_ident!("{}", body.type_name);
@@ -215,7 +228,7 @@ fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operati
         #[doc = #doc]
         async fn #handler<T, A>(
             ::axum::extract::State(server): ::axum::extract::State<::std::sync::Arc<#server_name<T, A>>>,
-            path: ::std::result::Result<::axum::extract::Path<::std::vec::Vec<::std::string::String>>, ::axum::extract::rejection::PathRejection>,
+            #path_arg
             request: ::axum::extract::Request,
         ) -> ::axum::response::Response
         where
@@ -227,11 +240,7 @@ fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operati
                 Ok(identity) => identity,
                 Err(err) => return err.into_response(),
             };
-            let mut params = match path {
-                Ok(::axum::extract::Path(params)) => params.into_iter(),
-                Err(err) => return crate::runtime::__private::bad_path(err),
-            };
-            #(#read_params)*
+            #read_params
             #read_body
             server.service.#method(identity, #(#param_names,)* #body_arg).await.into_response()
         }
@@ -249,6 +258,7 @@ fn emit_response(op: &Operation) -> TokenStream {
     for success in &op.success {
         let variant = status_variant(success.status);
         let status = success.status;
+        let status_code = status_code(status);
         let vdoc = format!(" `{status}`: {}", success.doc);
         match &success.body {
             Some(body) => {
@@ -256,7 +266,7 @@ fn emit_response(op: &Operation) -> TokenStream {
                 variants.push(quote!(#[doc = #vdoc] #variant(crate::types::#ty),));
                 arms.push(quote! {
                     Self::#variant(body) => crate::runtime::__private::json_response(
-                        ::axum::http::StatusCode::from_u16(#status).unwrap_or(::axum::http::StatusCode::OK),
+                        #status_code,
                         &body,
                     ),
                 });
@@ -264,9 +274,7 @@ fn emit_response(op: &Operation) -> TokenStream {
             None => {
                 variants.push(quote!(#[doc = #vdoc] #variant,));
                 arms.push(quote! {
-                    Self::#variant => ::axum::http::StatusCode::from_u16(#status)
-                        .unwrap_or(::axum::http::StatusCode::OK)
-                        .into_response(),
+                    Self::#variant => #status_code.into_response(),
                 });
             }
         }
@@ -292,11 +300,12 @@ fn emit_response(op: &Operation) -> TokenStream {
                 ErrorStatus::Code(code) => {
                     let variant = format_ident!("Status{}", code);
                     let code: u16 = *code;
+                    let status_code = status_code(code);
                     let vdoc = format!(" `{code}` with its error body.");
                     variants.push(quote!(#[doc = #vdoc] #variant(crate::types::#error),));
                     arms.push(quote! {
                         Self::#variant(body) => crate::runtime::__private::json_response(
-                            ::axum::http::StatusCode::from_u16(#code).unwrap_or(::axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                            #status_code,
                             &body,
                         ),
                     });

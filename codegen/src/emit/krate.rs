@@ -5,8 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use toml_edit::{DocumentMut, Item, Table, Value};
 
+use super::runtime::{RUNTIME_MANIFEST, RUNTIME_PACKAGE};
 use crate::model::Api;
-use crate::runtime::{RUNTIME_MANIFEST, RUNTIME_PACKAGE};
 use crate::{Error, Result, RuntimeLink, Settings};
 
 /// The runtime's dependencies that generated code names itself, and the features that need them.

@@ -5,6 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::doc_attr;
 use crate::model::{Api, EnumDef, Field, FieldType, StructDef, TypeDef, TypeKind};
 
 /// Emits `src/types.rs`.
@@ -125,14 +126,6 @@ fn has_default(api: &Api, ty: &FieldType) -> bool {
         },
         _ => true,
     }
-}
-
-pub(crate) fn doc_attr(text: &str) -> TokenStream {
-    let lines = text.lines().map(|line| {
-        let line = format!(" {}", line.trim_end());
-        quote!(#[doc = #line])
-    });
-    quote!(#(#lines)*)
 }
 
 /// The doc of a named type: its spec description, then the schema it comes from and what it

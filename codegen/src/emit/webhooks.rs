@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::doc_attr;
 use crate::Settings;
 use crate::model::{Api, Notification, NotificationTarget, TypeKind};
-use crate::types::doc_attr;
 
 /// Emits `src/webhooks.rs`.
 pub(crate) fn emit(api: &Api, settings: &Settings) -> TokenStream {

@@ -8,7 +8,7 @@ use crate::{FileContents, GeneratedFile};
 pub(crate) const RUNTIME_PACKAGE: &str = "msgraph-calls-runtime";
 
 /// The runtime's `Cargo.toml`.
-pub(crate) const RUNTIME_MANIFEST: &str = include_str!("../runtime/Cargo.toml");
+pub(crate) const RUNTIME_MANIFEST: &str = include_str!("../../runtime/Cargo.toml");
 
 /// Embeds `codegen/runtime/src/{name}`.
 macro_rules! runtime_source {
@@ -16,7 +16,7 @@ macro_rules! runtime_source {
         (
             $name,
             concat!("codegen/runtime/src/", $name),
-            include_str!(concat!("../runtime/src/", $name)),
+            include_str!(concat!("../../runtime/src/", $name)),
         )
     };
 }
