@@ -3,7 +3,7 @@
 //! receiver and its token validation, the Graph side's request checks, and Graph-style errors.
 //!
 //! Pick what you need with features: `client` (the client builder), `webhooks` (the bot's
-//! receiver and [`auth`]), `graph-server` (the Graph side's server stubs) and `mock` (signing
+//! receiver and `auth`), `graph-server` (the Graph side's server stubs) and `mock` (signing
 //! notification tokens, for simulators and tests).
 //!
 //! This crate is used in two ways: as a dependency of generated crates, which then share its types,
@@ -31,7 +31,7 @@ pub mod receiver;
 pub mod server;
 
 #[cfg(any(feature = "webhooks", feature = "graph-server"))]
-pub use http::{DEFAULT_BODY_LIMIT, GraphError, GraphJson};
+pub use http::{BODY_READ_TIMEOUT, DEFAULT_BODY_LIMIT, GraphError, GraphJson};
 pub use open_enum::OpenEnum;
 
 /// What generated code calls. Not part of the public API: it changes without notice.
@@ -42,7 +42,8 @@ pub mod __private {
     pub use super::derived::reinterpret;
     #[cfg(any(feature = "webhooks", feature = "graph-server"))]
     pub use super::http::{
-        bad_path, bearer_token, json_response, method_not_allowed, read_json, unknown_route,
+        bad_path, bearer_token, json_response, method_not_allowed, read_json, status_code,
+        unknown_route,
     };
     pub use super::key::Key;
     pub use super::open_enum::{OpenEnum, deserialize_open_enum};

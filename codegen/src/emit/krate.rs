@@ -131,7 +131,7 @@ pub(crate) fn lib_rs(api: &Api, settings: &Settings) -> TokenStream {
     }
     doc.push_str(&format!(
         "\nGenerated from the OpenAPI description (version `{}`). `types` holds the types shared by \
-         everything generated; [`Client`] calls the API (feature `client`); `webhooks` receives the \
+         everything generated; `Client` calls the API (feature `client`); `webhooks` receives the \
          notifications the API posts (feature `webhooks`); `server` serves the API's operations \
          (feature `graph-server`); `runtime` is the hand-written support the generated code calls.\n",
         api.version
