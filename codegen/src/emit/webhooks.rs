@@ -1,6 +1,6 @@
 //! The server emitter, bot side: for each notification body a handler trait with one method per
-//! change type, and a receiver that authenticates and parses each delivery, answers `202 Accepted`
-//! at once, and hands the typed notifications to the handler on a spawned task.
+//! change type (Graph's `unknownFutureValue` sentinel goes to `other_change`), and the receiver's
+//! `Dispatch` impl, which hands each accepted delivery to the trait.
 
 use std::collections::BTreeMap;
 
@@ -25,9 +25,10 @@ pub(crate) fn emit(api: &Api, settings: &Settings) -> TokenStream {
         .map(|deliveries| emit_receiver(api, settings, deliveries));
     quote! {
         //! Stubs for receiving the notifications the API posts: implement a handler trait, then
-        //! serve it with its receiver's `into_router`. A delivery is answered `202 Accepted` as soon
-        //! as its token is valid and its body parsed; the handler runs afterwards, on its own task,
-        //! so a slow handler never holds the sender's request open.
+        //! serve it with its receiver's `into_router`. A delivery is answered with its success
+        //! status (such as `202 Accepted`) as soon as its token is valid and its body parsed; the
+        //! handler runs afterwards, on its own task, so a slow handler never holds the sender's
+        //! request open.
 
         #(#receivers)*
     }
@@ -78,7 +79,12 @@ fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -
         first.body_type,
         routes.join("\n")
     ));
+    // Graph's `unknownFutureValue` sentinel is no change type of its own: it goes to
+    // `other_change` with the members this version does not know.
     let members = match api.types.get(&shape.change_type).map(|d| &d.kind) {
+        Some(TypeKind::Enum(def)) if def.evolvable => {
+            def.members[..def.members.len().saturating_sub(1)].to_vec()
+        }
         Some(TypeKind::Enum(def)) => def.members.clone(),
         _ => Vec::new(),
     };

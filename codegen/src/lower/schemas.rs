@@ -252,8 +252,7 @@ impl<'a> TypeSpace<'a> {
         if let Some(own) = own {
             self.add_properties(&mut fields, own, rust_name, at)?;
         }
-        // The nearest base comes first.
-        bases.reverse();
+        // Each direct base was pushed before its own bases, so the nearest comes first.
         Ok(TypeKind::Struct(fields.finish(bases)))
     }
 
