@@ -1,6 +1,7 @@
 //! `cargo xtask codegen`: reads the spec, asks the `codegen` library for the crate, formats it, and
 //! writes only what changed. Nothing is written until everything has been generated and formatted,
-//! and each file is replaced atomically.
+//! and each file is replaced atomically. Messages go to a sink the caller gives, after the files
+//! are in place.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -10,9 +11,11 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, bail};
 use codegen::{FileContents, GENERATED_MARK, GeneratedFile, Settings};
 
+use crate::project_root;
+
 /// Whether to write or only compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
+pub enum Mode {
     /// Write the files that changed.
     Write,
     /// Write nothing; fail if any file would change.
@@ -21,26 +24,24 @@ pub(crate) enum Mode {
 
 /// What to generate.
 #[derive(Clone, Debug)]
-pub(crate) enum Target {
+pub enum Target {
     /// `spec/graph-calls.yaml` into `generated/`.
     Workspace,
     /// Any spec into a standalone crate.
     Custom {
+        /// The OpenAPI document to read (YAML or JSON).
         spec: PathBuf,
+        /// The directory of the crate.
         out: PathBuf,
+        /// The package name; `msgraph-calls` when not given.
         crate_name: Option<String>,
     },
 }
 
-/// The repository root.
-pub(crate) fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the repository root")
-        .to_path_buf()
-}
-
-pub(crate) fn run(target: &Target, mode: Mode) -> anyhow::Result<()> {
+/// Generates the crate `target` names and writes or checks it. One line per file updated or
+/// removed goes to `messages`; the lines are written after every file is in place, and a failing
+/// sink is ignored. In `Check` mode the error holds the diff.
+pub fn run(target: &Target, mode: Mode, messages: &mut dyn Write) -> anyhow::Result<()> {
     let root = project_root();
     let (spec, out, settings) = match target {
         Target::Workspace => (
@@ -69,7 +70,13 @@ pub(crate) fn run(target: &Target, mode: Mode) -> anyhow::Result<()> {
     for file in &generated.files {
         files.push((out.join(&file.path), render(file)?));
     }
-    sync(&out, &files, mode)
+    let mut done = Vec::new();
+    let result = sync(&out, &files, mode, &mut done);
+    for line in done {
+        // The files are in place; a sink that cannot take the news changes nothing.
+        let _ = writeln!(messages, "{line}");
+    }
+    result
 }
 
 /// The final text of a generated file: header, then contents formatted as `cargo fmt` would.
@@ -122,8 +129,14 @@ fn rustfmt(source: &str) -> anyhow::Result<String> {
 }
 
 /// Brings `out` in line with `files`: in `Write` mode replaces changed files and removes stale
-/// generated Rust files under `out/src`; in `Check` mode fails with a diff if anything differs.
-fn sync(out: &Path, files: &[(PathBuf, String)], mode: Mode) -> anyhow::Result<()> {
+/// generated Rust files under `out/src`, adding a line to `done` for each; in `Check` mode fails
+/// with a diff if anything differs.
+fn sync(
+    out: &Path,
+    files: &[(PathBuf, String)],
+    mode: Mode,
+    done: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let wanted: BTreeSet<&Path> = files.iter().map(|(path, _)| path.as_path()).collect();
     // Only files this generator wrote are ever removed: hand-written files beside them stay.
     let stale: Vec<PathBuf> = rust_files(&out.join("src"))
@@ -186,12 +199,15 @@ fn sync(out: &Path, files: &[(PathBuf, String)], mode: Mode) -> anyhow::Result<(
             for (temporary, path) in &staged {
                 std::fs::rename(temporary, path)
                     .with_context(|| format!("cannot replace {}", path.display()))?;
-                eprintln!("{} was not up to date, updating", path.display());
+                done.push(format!("{} was not up to date, updating", path.display()));
             }
             for path in &stale {
                 std::fs::remove_file(path)
                     .with_context(|| format!("cannot remove {}", path.display()))?;
-                eprintln!("{} is no longer generated, removed", path.display());
+                done.push(format!(
+                    "{} is no longer generated, removed",
+                    path.display()
+                ));
             }
             Ok(())
         }
@@ -254,7 +270,7 @@ mod tests {
     /// A plain `cargo test` fails when `generated/` is stale, as `cargo xtask codegen --check` does.
     #[test]
     fn generated_crate_is_fresh() {
-        if let Err(err) = run(&Target::Workspace, Mode::Check) {
+        if let Err(err) = run(&Target::Workspace, Mode::Check, &mut std::io::sink()) {
             panic!("{err:#}");
         }
     }

@@ -1,0 +1,43 @@
+//! The built `xtask` binary, as a user runs it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use xtask::project_root as root;
+
+/// `cargo xtask codegen ARGS`, run in `dir`.
+fn xtask_codegen(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.current_dir(dir).arg("codegen").args(args);
+    command
+}
+
+fn text(output: &[u8]) -> String {
+    String::from_utf8_lossy(output).into_owned()
+}
+
+fn run(mut command: Command) -> Output {
+    command.output().expect("the binary runs")
+}
+
+#[test]
+fn smoke() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = root().join("spec/graph-calls.yaml");
+    let spec = spec.to_str().expect("UTF-8 path");
+    let generated = run(xtask_codegen(
+        dir.path(),
+        &["--spec", spec, "--out", "crate"],
+    ));
+    let messages = text(&generated.stderr);
+    assert!(generated.status.success(), "{messages}");
+    assert!(messages.contains("crate/src/types.rs"), "{messages}");
+    assert_eq!(text(&generated.stdout), "");
+
+    let checked = run(xtask_codegen(
+        dir.path(),
+        &["--spec", spec, "--out", "crate", "--check"],
+    ));
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+    assert_eq!(text(&checked.stderr), "");
+}

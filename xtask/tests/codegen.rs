@@ -1,0 +1,208 @@
+//! `xtask::codegen` in-process, as maintainers and CI run it: on the official v1.0 slice (the crate
+//! it writes compiles), on a malformed spec (a located error, nothing written), after a spec change
+//! (`--check` fails until regeneration), and beside hand-written files. The tests pass data to
+//! `codegen`, the one place that calls the library.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use xtask::codegen::{Mode, Target};
+use xtask::project_root;
+
+/// What one run did: its error as the binary prints it, and the messages it wrote.
+struct Run {
+    error: Option<String>,
+    messages: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn expect_ok(&self) -> &str {
+        if let Some(error) = &self.error {
+            panic!("the run failed: {error}");
+        }
+        &self.messages
+    }
+
+    #[track_caller]
+    fn expect_err(&self) -> &str {
+        self.error.as_deref().expect("the run fails")
+    }
+}
+
+/// Runs the generator on `spec` into `out`, collecting its messages.
+fn codegen(spec: &Path, out: &Path, mode: Mode) -> Run {
+    let target = Target::Custom {
+        spec: spec.to_path_buf(),
+        out: out.to_path_buf(),
+        crate_name: None,
+    };
+    let mut messages = Vec::new();
+    let result = xtask::codegen::run(&target, mode, &mut messages);
+    Run {
+        error: result.err().map(|err| format!("{err:#}")),
+        messages: String::from_utf8(messages).expect("UTF-8 messages"),
+    }
+}
+
+/// The spec of the checked-in crate.
+fn spec() -> PathBuf {
+    project_root().join("spec/graph-calls.yaml")
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Every file below `dir`, relative to it, with its contents, sorted.
+fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).expect("readable dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let relative = path.strip_prefix(dir).expect("below dir").to_path_buf();
+                files.push((relative, text));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn the_official_v1_slice_generates_a_crate_that_compiles() {
+    // A fixed place in the target directory, which the check shares: dependencies built for the
+    // workspace or by an earlier run are reused, and runs do not pile up copies of the crate.
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let target_dir = scratch
+        .parent()
+        .expect("the scratch directory is in the target directory");
+    let out = scratch.join("graph-v1-slice");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).expect("remove the previous slice crate");
+    }
+    let spec = project_root().join("tests/fixtures/graph-v1-slice.yaml");
+    codegen(&spec, &out, Mode::Write).expect_ok();
+
+    // Same dependency versions as the workspace, so nothing is resolved anew.
+    std::fs::copy(project_root().join("Cargo.lock"), out.join("Cargo.lock"))
+        .expect("copy lock file");
+    let check = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .current_dir(&out)
+        .args(["rustc", "--quiet", "--offline", "--all-features", "--lib"])
+        .args(["--profile", "check", "--", "--deny", "warnings"])
+        .env("CARGO_TARGET_DIR", target_dir)
+        .output()
+        .expect("cargo runs");
+    assert!(
+        check.status.success(),
+        "the crate generated from the official slice does not compile:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let again = codegen(&spec, &out, Mode::Check);
+    assert_eq!(again.expect_ok(), "", "regenerating changed the output");
+}
+
+#[test]
+fn a_malformed_spec_is_located_and_nothing_is_written() {
+    let out = temp_dir();
+    codegen(&spec(), out.path(), Mode::Write).expect_ok();
+    let bad = out.path().join("bad.yaml");
+    let text = std::fs::read_to_string(spec()).expect("spec").replacen(
+        "        4XX:\n          $ref: '#/components/responses/error'\n",
+        "        4XX: 5\n",
+        1,
+    );
+    std::fs::write(&bad, text).expect("write bad spec");
+    let before = snapshot_dir(out.path());
+
+    let failed = codegen(&bad, out.path(), Mode::Write);
+    let message = failed.expect_err();
+    assert!(
+        message.contains("#/paths/~1communications~1calls~1{call-id}~1reject/post"),
+        "{message}"
+    );
+    assert_eq!(failed.messages, "");
+    assert_eq!(
+        snapshot_dir(out.path()),
+        before,
+        "a failed run left the output changed"
+    );
+}
+
+#[test]
+fn a_new_enum_member_fails_check_until_regenerated() {
+    let dir = temp_dir();
+    let spec_path = dir.path().join("spec.yaml");
+    let crate_dir = dir.path().join("crate");
+    let original = std::fs::read_to_string(spec()).expect("spec");
+    std::fs::write(&spec_path, &original).expect("write spec");
+    codegen(&spec_path, &crate_dir, Mode::Write).expect_ok();
+
+    let changed = original.replace(
+        "      - forbidden\n      - unknownFutureValue\n",
+        "      - forbidden\n      - unknownFutureValue\n      - doNotDisturb\n",
+    );
+    assert_ne!(changed, original, "the fixture edit applies");
+    std::fs::write(&spec_path, changed).expect("write spec");
+
+    let stale = codegen(&spec_path, &crate_dir, Mode::Check);
+    let message = stale.expect_err();
+    assert!(
+        message.contains("+    DoNotDisturb,"),
+        "the diff shows the new member: {message}"
+    );
+    assert!(message.contains("run `cargo xtask codegen`"), "{message}");
+
+    let types = crate_dir.join("src/types.rs");
+    let regenerated = codegen(&spec_path, &crate_dir, Mode::Write);
+    let updated = format!("{} was not up to date, updating", types.display());
+    assert!(
+        regenerated.expect_ok().lines().any(|line| line == updated),
+        "{}",
+        regenerated.messages
+    );
+    assert_eq!(codegen(&spec_path, &crate_dir, Mode::Check).expect_ok(), "");
+    let types = std::fs::read_to_string(types).expect("types");
+    assert!(
+        types.contains("    DoNotDisturb,\n"),
+        "the enum has the member"
+    );
+    assert!(
+        types.contains("Self::DoNotDisturb => \"doNotDisturb\","),
+        "the member is written as the spec spells it"
+    );
+}
+
+#[test]
+fn only_files_the_generator_wrote_are_removed() {
+    let out = temp_dir();
+    let src = out.path().join("src");
+    std::fs::create_dir_all(&src).expect("src");
+    let hand_written = src.join("hand_written.rs");
+    let stale = src.join("no_longer_generated.rs");
+    std::fs::write(&hand_written, "//! Mine.\n").expect("write");
+    std::fs::write(
+        &stale,
+        format!("// {}. Do not edit by hand.\n", codegen::GENERATED_MARK),
+    )
+    .expect("write");
+
+    let generated = codegen(&spec(), out.path(), Mode::Write);
+    let removed = format!("{} is no longer generated, removed", stale.display());
+    assert!(
+        generated.expect_ok().lines().any(|line| line == removed),
+        "{}",
+        generated.messages
+    );
+    assert!(hand_written.exists(), "a hand-written file was removed");
+    assert!(!stale.exists(), "a stale generated file was kept");
+    assert!(!generated.messages.contains("hand_written"));
+}
