@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
@@ -38,11 +38,16 @@ pub enum Target {
     },
 }
 
-/// Generates the crate `target` names and writes or checks it. One line per file updated or
-/// removed goes to `messages`; the lines are written after every file is in place, and a failing
-/// sink is ignored. In `Check` mode the error holds the diff.
+/// Generates the crate `target` names and writes or checks it. One line per file created, updated
+/// or removed goes to `messages`, naming paths relative to the repository root; the lines are
+/// written after every file is in place, and a failing sink is ignored. In `Check` mode the error
+/// holds the diff.
 pub fn run(target: &Target, mode: Mode, messages: &mut dyn Write) -> anyhow::Result<()> {
     let root = project_root();
+    let names = Names {
+        cwd: std::env::current_dir().ok(),
+        root: root.clone(),
+    };
     let (spec, out, settings) = match target {
         Target::Workspace => (
             root.join("spec/graph-calls.yaml"),
@@ -63,20 +68,58 @@ pub fn run(target: &Target, mode: Mode, messages: &mut dyn Write) -> anyhow::Res
         }
     };
     let text = std::fs::read_to_string(&spec)
-        .with_context(|| format!("cannot read the spec {}", spec.display()))?;
+        .with_context(|| format!("cannot read the spec {}", names.show(&spec)))?;
     let generated = codegen::generate(&text, &settings)
-        .map_err(|err| anyhow::anyhow!("{}: {err}", spec.display()))?;
+        .map_err(|err| anyhow::anyhow!("{}: {err}", names.show(&spec)))?;
     let mut files = Vec::new();
     for file in &generated.files {
         files.push((out.join(&file.path), render(file)?));
     }
     let mut done = Vec::new();
-    let result = sync(&out, &files, mode, &mut done);
+    let result = sync(&out, &files, mode, &names, &mut done);
     for line in done {
         // The files are in place; a sink that cannot take the news changes nothing.
         let _ = writeln!(messages, "{line}");
     }
     result
+}
+
+/// How messages name paths: relative to the repository root when inside it, otherwise as given.
+struct Names {
+    root: PathBuf,
+    cwd: Option<PathBuf>,
+}
+
+impl Names {
+    fn show(&self, path: &Path) -> String {
+        shown(path, &self.root, self.cwd.as_deref())
+            .display()
+            .to_string()
+    }
+}
+
+/// `path` relative to `root` if it lies below it, else `path` unchanged. A relative `path` is
+/// taken from `cwd`; `.` and `..` are resolved by their names alone.
+fn shown(path: &Path, root: &Path, cwd: Option<&Path>) -> PathBuf {
+    let absolute = match cwd {
+        _ if path.is_absolute() => path.to_path_buf(),
+        Some(cwd) => cwd.join(path),
+        None => return path.to_path_buf(),
+    };
+    let mut normal = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    match normal.strip_prefix(root) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative.to_path_buf(),
+        _ => path.to_path_buf(),
+    }
 }
 
 /// The final text of a generated file: header, then contents formatted as `cargo fmt` would.
@@ -135,6 +178,7 @@ fn sync(
     out: &Path,
     files: &[(PathBuf, String)],
     mode: Mode,
+    names: &Names,
     done: &mut Vec<String>,
 ) -> anyhow::Result<()> {
     let wanted: BTreeSet<&Path> = files.iter().map(|(path, _)| path.as_path()).collect();
@@ -147,7 +191,8 @@ fn sync(
     for (path, text) in files {
         let current = std::fs::read_to_string(path).ok();
         if current.as_deref().map(normalize_newlines) != Some(normalize_newlines(text)) {
-            changed.push((path, current, text));
+            let exists = current.is_some() || path.exists();
+            changed.push((path, exists, current, text));
         }
     }
     match mode {
@@ -156,10 +201,14 @@ fn sync(
                 return Ok(());
             }
             let mut report = String::new();
-            for (path, current, text) in &changed {
+            for (path, exists, current, text) in &changed {
+                let name = names.show(path);
+                if !exists {
+                    report.push_str(&format!("{name} is missing\n"));
+                    continue;
+                }
                 let current = current.as_deref().unwrap_or("");
                 let diff = similar::TextDiff::from_lines(current, text.as_str());
-                let name = path.display().to_string();
                 let unified = diff
                     .unified_diff()
                     .context_radius(2)
@@ -173,20 +222,21 @@ fn sync(
                 report.push('\n');
             }
             for path in &stale {
-                report.push_str(&format!("{} is no longer generated\n", path.display()));
+                report.push_str(&format!("{} is no longer generated\n", names.show(path)));
             }
             bail!(
-                "{report}\n{} file(s) under {} are not up to date; run `cargo xtask codegen` and commit the result",
+                "{} file(s) under {} are not up to date; run `cargo xtask codegen` and commit the result\n\n{}",
                 changed.len() + stale.len(),
-                out.display()
+                names.show(out),
+                report.trim_end()
             );
         }
         Mode::Write => {
             // Stage every new text beside its file first; only when all are staged are they renamed
             // into place, so a failed write leaves the output as it was.
             let mut staged = Vec::new();
-            for (path, _, text) in &changed {
-                match stage(path, text) {
+            for (path, _, _, text) in &changed {
+                match stage(path, text, names) {
                     Ok(temporary) => staged.push((temporary, *path)),
                     Err(err) => {
                         for (temporary, _) in &staged {
@@ -198,15 +248,18 @@ fn sync(
             }
             for (temporary, path) in &staged {
                 std::fs::rename(temporary, path)
-                    .with_context(|| format!("cannot replace {}", path.display()))?;
-                done.push(format!("{} was not up to date, updating", path.display()));
+                    .with_context(|| format!("cannot replace {}", names.show(path)))?;
+            }
+            for (path, exists, _, _) in &changed {
+                let verb = if *exists { "updated" } else { "created" };
+                done.push(format!("{verb} {}", names.show(path)));
             }
             for path in &stale {
                 std::fs::remove_file(path)
-                    .with_context(|| format!("cannot remove {}", path.display()))?;
+                    .with_context(|| format!("cannot remove {}", names.show(path)))?;
                 done.push(format!(
-                    "{} is no longer generated, removed",
-                    path.display()
+                    "removed {} (no longer generated)",
+                    names.show(path)
                 ));
             }
             Ok(())
@@ -219,15 +272,15 @@ fn normalize_newlines(text: &str) -> String {
 }
 
 /// Writes `text` to a temporary file beside `path` and returns its path.
-fn stage(path: &Path, text: &str) -> anyhow::Result<PathBuf> {
+fn stage(path: &Path, text: &str, names: &Names) -> anyhow::Result<PathBuf> {
     let dir = path
         .parent()
         .context("a generated file has no parent directory")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", names.show(dir)))?;
     let name = path.file_name().context("a generated file has no name")?;
     let temporary = dir.join(format!(".{}.tmp", name.to_string_lossy()));
     std::fs::write(&temporary, text)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
+        .with_context(|| format!("cannot write {}", names.show(&temporary)))?;
     Ok(temporary)
 }
 
@@ -272,6 +325,37 @@ mod tests {
     fn generated_crate_is_fresh() {
         if let Err(err) = run(&Target::Workspace, Mode::Check, &mut std::io::sink()) {
             panic!("{err:#}");
+        }
+    }
+
+    /// Paths below the repository root are named from it; others as they were given.
+    #[test]
+    #[cfg(unix)]
+    fn messages_name_paths_from_the_repository_root() {
+        let root = Path::new("/repo");
+        for (path, cwd, expected) in [
+            ("/repo/generated/src/lib.rs", None, "generated/src/lib.rs"),
+            (
+                "/repo/generated/src/lib.rs",
+                Some("/elsewhere"),
+                "generated/src/lib.rs",
+            ),
+            (
+                "src/lib.rs",
+                Some("/repo/generated"),
+                "generated/src/lib.rs",
+            ),
+            ("../out/./src/lib.rs", Some("/repo/xtask"), "out/src/lib.rs"),
+            ("out/src/lib.rs", Some("/home/me"), "out/src/lib.rs"),
+            ("../repo2/src/lib.rs", Some("/repo"), "../repo2/src/lib.rs"),
+            ("/tmp/out/src/lib.rs", Some("/repo"), "/tmp/out/src/lib.rs"),
+            ("out/src/lib.rs", None, "out/src/lib.rs"),
+        ] {
+            assert_eq!(
+                shown(Path::new(path), root, cwd.map(Path::new)),
+                Path::new(expected),
+                "{path} from {cwd:?}"
+            );
         }
     }
 }

@@ -8,7 +8,7 @@ use xtask::codegen::{Mode, Target};
 
 /// Project automation for the Microsoft Graph calls workspace.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask")]
+#[command(name = "xtask", bin_name = "cargo xtask")]
 struct Flags {
     #[command(subcommand)]
     command: Command,

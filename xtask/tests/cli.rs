@@ -22,6 +22,14 @@ fn run(mut command: Command) -> Output {
 
 #[test]
 fn smoke() {
+    let help = run(xtask_codegen(&root(), &["--help"]));
+    assert!(help.status.success());
+    assert!(
+        text(&help.stdout).contains("Usage: cargo xtask codegen [OPTIONS]"),
+        "{}",
+        text(&help.stdout)
+    );
+
     let dir = tempfile::tempdir().expect("temp dir");
     let spec = root().join("spec/graph-calls.yaml");
     let spec = spec.to_str().expect("UTF-8 path");
@@ -31,7 +39,14 @@ fn smoke() {
     ));
     let messages = text(&generated.stderr);
     assert!(generated.status.success(), "{messages}");
-    assert!(messages.contains("crate/src/types.rs"), "{messages}");
+    for file in ["crate/Cargo.toml", "crate/src/lib.rs", "crate/src/types.rs"] {
+        assert!(
+            messages
+                .lines()
+                .any(|line| line == format!("created {file}")),
+            "{messages}"
+        );
+    }
     assert_eq!(text(&generated.stdout), "");
 
     let checked = run(xtask_codegen(

@@ -1,7 +1,7 @@
 //! `xtask::codegen` in-process, as maintainers and CI run it: on the official v1.0 slice (the crate
 //! it writes compiles), on a malformed spec (a located error, nothing written), after a spec change
-//! (`--check` fails until regeneration), and beside hand-written files. The tests pass data to
-//! `codegen`, the one place that calls the library.
+//! (`--check` fails until regeneration), and beside hand-written files; what its messages say. The
+//! tests pass data to `codegen`, the one place that calls the library.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -72,6 +72,13 @@ fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, String)> {
     }
     files.sort();
     files
+}
+
+/// The lines of `text`, sorted.
+fn sorted_lines(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    lines
 }
 
 #[test]
@@ -163,7 +170,7 @@ fn a_new_enum_member_fails_check_until_regenerated() {
 
     let types = crate_dir.join("src/types.rs");
     let regenerated = codegen(&spec_path, &crate_dir, Mode::Write);
-    let updated = format!("{} was not up to date, updating", types.display());
+    let updated = format!("updated {}", types.display());
     assert!(
         regenerated.expect_ok().lines().any(|line| line == updated),
         "{}",
@@ -182,6 +189,52 @@ fn a_new_enum_member_fails_check_until_regenerated() {
 }
 
 #[test]
+fn new_files_are_created_changed_ones_updated_and_absent_ones_missing() {
+    let out = temp_dir();
+    let first = codegen(&spec(), out.path(), Mode::Write);
+    let files: Vec<PathBuf> = snapshot_dir(out.path())
+        .into_iter()
+        .map(|(path, _)| out.path().join(path))
+        .collect();
+    let mut created: Vec<String> = files
+        .iter()
+        .map(|path| format!("created {}", path.display()))
+        .collect();
+    created.sort();
+    assert_eq!(sorted_lines(first.expect_ok()), created);
+
+    let manifest = out.path().join("Cargo.toml");
+    let lib = out.path().join("src/lib.rs");
+    std::fs::remove_file(&lib).expect("remove lib.rs");
+    let mut text = std::fs::read_to_string(&manifest).expect("manifest");
+    text.push_str("# A line the generator did not write.\n");
+    std::fs::write(&manifest, text).expect("write manifest");
+
+    let check = codegen(&spec(), out.path(), Mode::Check);
+    let report = check.expect_err();
+    assert!(
+        report.contains(&format!("{} is missing", lib.display())),
+        "{report}"
+    );
+    assert!(
+        report.contains("-# A line the generator did not write."),
+        "{report}"
+    );
+    assert!(report.contains("2 file(s)"), "{report}");
+    assert_eq!(check.messages, "");
+
+    let second = codegen(&spec(), out.path(), Mode::Write);
+    assert_eq!(
+        sorted_lines(second.expect_ok()),
+        [
+            format!("created {}", lib.display()),
+            format!("updated {}", manifest.display()),
+        ]
+    );
+    assert_eq!(codegen(&spec(), out.path(), Mode::Write).expect_ok(), "");
+}
+
+#[test]
 fn only_files_the_generator_wrote_are_removed() {
     let out = temp_dir();
     let src = out.path().join("src");
@@ -196,7 +249,7 @@ fn only_files_the_generator_wrote_are_removed() {
     .expect("write");
 
     let generated = codegen(&spec(), out.path(), Mode::Write);
-    let removed = format!("{} is no longer generated, removed", stale.display());
+    let removed = format!("removed {} (no longer generated)", stale.display());
     assert!(
         generated.expect_ok().lines().any(|line| line == removed),
         "{}",
