@@ -1,7 +1,8 @@
 //! `cargo xtask codegen`: reads the spec, asks the `codegen` library for the crate, formats it, and
-//! writes only what changed. Nothing is written until everything has been generated and formatted,
-//! and each file is replaced atomically. Messages go to a sink the caller gives, after the files
-//! are in place.
+//! writes only what changed. Nothing is written until everything has been generated and formatted;
+//! the changed files are then staged beside their places and renamed into place as a set, and only
+//! after that are messages written, so a failing message sink (a closed pipe) cannot leave the
+//! output half-written.
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -234,22 +235,11 @@ fn sync(
         Mode::Write => {
             // Stage every new text beside its file first; only when all are staged are they renamed
             // into place, so a failed write leaves the output as it was.
-            let mut staged = Vec::new();
+            let mut staged = Staged::default();
             for (path, _, _, text) in &changed {
-                match stage(path, text, names) {
-                    Ok(temporary) => staged.push((temporary, *path)),
-                    Err(err) => {
-                        for (temporary, _) in &staged {
-                            let _ = std::fs::remove_file(temporary);
-                        }
-                        return Err(err);
-                    }
-                }
+                staged.add(path, text, names)?;
             }
-            for (temporary, path) in &staged {
-                std::fs::rename(temporary, path)
-                    .with_context(|| format!("cannot replace {}", names.show(path)))?;
-            }
+            staged.commit(names)?;
             for (path, exists, _, _) in &changed {
                 let verb = if *exists { "updated" } else { "created" };
                 done.push(format!("{verb} {}", names.show(path)));
@@ -271,17 +261,47 @@ fn normalize_newlines(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
-/// Writes `text` to a temporary file beside `path` and returns its path.
-fn stage(path: &Path, text: &str, names: &Names) -> anyhow::Result<PathBuf> {
-    let dir = path
-        .parent()
-        .context("a generated file has no parent directory")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", names.show(dir)))?;
-    let name = path.file_name().context("a generated file has no name")?;
-    let temporary = dir.join(format!(".{}.tmp", name.to_string_lossy()));
-    std::fs::write(&temporary, text)
-        .with_context(|| format!("cannot write {}", names.show(&temporary)))?;
-    Ok(temporary)
+/// New texts written to temporary files beside the files they replace. Dropping it removes every
+/// temporary file still there, so no error or panic leaves one behind.
+#[derive(Default)]
+struct Staged {
+    /// Temporary file and the file it replaces.
+    files: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    /// Writes `text` to a temporary file beside `path`.
+    fn add(&mut self, path: &Path, text: &str, names: &Names) -> anyhow::Result<()> {
+        let dir = path
+            .parent()
+            .context("a generated file has no parent directory")?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create {}", names.show(dir)))?;
+        let name = path.file_name().context("a generated file has no name")?;
+        let temporary = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+        self.files.push((temporary.clone(), path.to_path_buf()));
+        std::fs::write(&temporary, text)
+            .with_context(|| format!("cannot write {}", names.show(&temporary)))
+    }
+
+    /// Renames every temporary file into place, one after the other with nothing in between.
+    fn commit(mut self, names: &Names) -> anyhow::Result<()> {
+        for (temporary, path) in &self.files {
+            std::fs::rename(temporary, path)
+                .with_context(|| format!("cannot replace {}", names.show(path)))?;
+        }
+        self.files.clear();
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for (temporary, _) in &self.files {
+            // Those already renamed are gone; the rest are removed.
+            let _ = std::fs::remove_file(temporary);
+        }
+    }
 }
 
 /// Whether a file starts with this generator's header.

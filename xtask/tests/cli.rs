@@ -1,4 +1,4 @@
-//! The built `xtask` binary, as a user runs it.
+//! The built `xtask` binary, as a user runs it: the smoke test, and closed output pipes.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -55,4 +55,45 @@ fn smoke() {
     ));
     assert!(checked.status.success(), "{}", text(&checked.stderr));
     assert_eq!(text(&checked.stderr), "");
+}
+
+#[test]
+fn closed_output_pipes_still_leave_a_complete_crate() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = root().join("spec/graph-calls.yaml");
+    let spec = spec.to_str().expect("UTF-8 path");
+    // Pipes whose reading ends are closed before the binary starts: every write fails.
+    let (stdout, stdout_writer) = std::io::pipe().expect("pipe");
+    let (stderr, stderr_writer) = std::io::pipe().expect("pipe");
+    drop((stdout, stderr));
+    let status = xtask_codegen(dir.path(), &["--spec", spec, "--out", "crate"])
+        .stdout(stdout_writer)
+        .stderr(stderr_writer)
+        .status()
+        .expect("the binary runs");
+    assert!(status.success(), "{status}");
+
+    let checked = run(xtask_codegen(
+        dir.path(),
+        &["--spec", spec, "--out", "crate", "--check"],
+    ));
+    assert!(
+        checked.status.success(),
+        "the crate is incomplete: {}",
+        text(&checked.stderr)
+    );
+    let mut pending = vec![dir.path().to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).expect("readable dir").flatten() {
+            let path = entry.path();
+            assert!(
+                !path.to_string_lossy().ends_with(".tmp"),
+                "left behind: {}",
+                path.display()
+            );
+            if path.is_dir() {
+                pending.push(path);
+            }
+        }
+    }
 }

@@ -1,8 +1,9 @@
 //! `xtask::codegen` in-process, as maintainers and CI run it: on the official v1.0 slice (the crate
 //! it writes compiles), on a malformed spec (a located error, nothing written), after a spec change
-//! (`--check` fails until regeneration), and beside hand-written files; what its messages say. The
-//! tests pass data to `codegen`, the one place that calls the library.
+//! (`--check` fails until regeneration), beside hand-written files, and with a message sink or a
+//! file that fails. The tests pass data to `codegen`, the one place that calls the library.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -32,17 +33,24 @@ impl Run {
 
 /// Runs the generator on `spec` into `out`, collecting its messages.
 fn codegen(spec: &Path, out: &Path, mode: Mode) -> Run {
+    let mut messages = Vec::new();
+    let error = codegen_into(spec, out, mode, &mut messages);
+    Run {
+        error,
+        messages: String::from_utf8(messages).expect("UTF-8 messages"),
+    }
+}
+
+/// Runs the generator on `spec` into `out`, writing its messages to `sink`.
+fn codegen_into(spec: &Path, out: &Path, mode: Mode, sink: &mut dyn Write) -> Option<String> {
     let target = Target::Custom {
         spec: spec.to_path_buf(),
         out: out.to_path_buf(),
         crate_name: None,
     };
-    let mut messages = Vec::new();
-    let result = xtask::codegen::run(&target, mode, &mut messages);
-    Run {
-        error: result.err().map(|err| format!("{err:#}")),
-        messages: String::from_utf8(messages).expect("UTF-8 messages"),
-    }
+    xtask::codegen::run(&target, mode, sink)
+        .err()
+        .map(|err| format!("{err:#}"))
 }
 
 /// The spec of the checked-in crate.
@@ -74,11 +82,33 @@ fn snapshot_dir(dir: &Path) -> Vec<(PathBuf, String)> {
     files
 }
 
+/// The temporary files below `dir`.
+fn temporary_files(dir: &Path) -> Vec<PathBuf> {
+    snapshot_dir(dir)
+        .into_iter()
+        .map(|(path, _)| path)
+        .filter(|path| path.to_string_lossy().ends_with(".tmp"))
+        .collect()
+}
+
 /// The lines of `text`, sorted.
 fn sorted_lines(text: &str) -> Vec<&str> {
     let mut lines: Vec<&str> = text.lines().collect();
     lines.sort();
     lines
+}
+
+/// A message sink that refuses everything, as a closed pipe does.
+struct ClosedPipe;
+
+impl Write for ClosedPipe {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::ErrorKind::BrokenPipe.into())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Err(io::ErrorKind::BrokenPipe.into())
+    }
 }
 
 #[test]
@@ -258,4 +288,40 @@ fn only_files_the_generator_wrote_are_removed() {
     assert!(hand_written.exists(), "a hand-written file was removed");
     assert!(!stale.exists(), "a stale generated file was kept");
     assert!(!generated.messages.contains("hand_written"));
+}
+
+#[test]
+fn a_failing_message_sink_still_leaves_a_complete_crate() {
+    let expected = temp_dir();
+    codegen(&spec(), expected.path(), Mode::Write).expect_ok();
+
+    let out = temp_dir();
+    let error = codegen_into(&spec(), out.path(), Mode::Write, &mut ClosedPipe);
+    assert_eq!(error, None);
+    assert_eq!(snapshot_dir(out.path()), snapshot_dir(expected.path()));
+
+    // Updating, too.
+    for file in ["Cargo.toml", "src/lib.rs", "src/types.rs"] {
+        std::fs::write(out.path().join(file), "outdated\n").expect("write");
+    }
+    let error = codegen_into(&spec(), out.path(), Mode::Write, &mut ClosedPipe);
+    assert_eq!(error, None);
+    assert_eq!(snapshot_dir(out.path()), snapshot_dir(expected.path()));
+    assert_eq!(temporary_files(out.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn a_file_that_cannot_be_replaced_leaves_no_temporary_files() {
+    let out = temp_dir();
+    // A directory where `src/types.rs` belongs: staging succeeds, the rename fails.
+    let types = out.path().join("src/types.rs");
+    std::fs::create_dir_all(&types).expect("directory in the way");
+
+    let failed = codegen(&spec(), out.path(), Mode::Write);
+    let message = failed.expect_err();
+    assert!(
+        message.contains(&format!("cannot replace {}", types.display())),
+        "{message}"
+    );
+    assert_eq!(temporary_files(out.path()), Vec::<PathBuf>::new());
 }
