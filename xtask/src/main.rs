@@ -1,7 +1,9 @@
 //! Project automation: `cargo xtask codegen [--check] [--spec FILE --out DIR]`. This file only reads
 //! the command line; the work is done by the `xtask` library.
 
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use xtask::codegen::{Mode, Target};
@@ -33,9 +35,9 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let flags = Flags::parse();
-    match flags.command {
+    let result = match flags.command {
         Command::Codegen {
             check,
             spec,
@@ -52,6 +54,15 @@ fn main() -> anyhow::Result<()> {
                 _ => Target::Workspace,
             };
             xtask::codegen::run(&target, mode, &mut std::io::stderr())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // The error and its causes, never a backtrace whatever `RUST_BACKTRACE` says, and no
+            // panic when stderr is closed.
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The built `xtask` binary, as a user runs it: the smoke test, and closed output pipes.
+//! The built `xtask` binary, as a user runs it: the smoke test, closed output pipes, and an error
+//! with `RUST_BACKTRACE=1` set.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -96,4 +97,45 @@ fn closed_output_pipes_still_leave_a_complete_crate() {
             }
         }
     }
+}
+
+#[test]
+fn an_error_prints_once_without_a_backtrace() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut command = xtask_codegen(
+        &root(),
+        &[
+            "--spec",
+            "codegen/tests/bad-specs/dangling-ref.yaml",
+            "--out",
+            dir.path().to_str().expect("UTF-8 path"),
+        ],
+    );
+    command.env("RUST_BACKTRACE", "1");
+    let failed = run(command);
+    let stderr = text(&failed.stderr);
+    assert_eq!(
+        failed.status.code(),
+        Some(1),
+        "a clean error, not a panic: {stderr}"
+    );
+    assert!(
+        stderr.starts_with("error: codegen/tests/bad-specs/dangling-ref.yaml: #/components/schemas/call/properties/state: "),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr
+            .matches("#/components/schemas/call/properties/state")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.to_lowercase().contains("backtrace"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("out").count(),
+        0,
+        "nothing is written"
+    );
 }
