@@ -52,9 +52,18 @@ impl Answer {
     }
 }
 
+/// An HTTP client for the servers the tests start. Plain `http` to 127.0.0.1 needs no certificate
+/// roots, and loading the system's roots for every request would cost the tests seconds.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_certs_only(std::iter::empty())
+        .build()
+        .expect("an HTTP client")
+}
+
 /// Posts `body` to `url` with the given headers.
 pub async fn post(url: &str, headers: &[(&str, &str)], body: impl Into<reqwest::Body>) -> Answer {
-    let mut request = reqwest::Client::new().post(url).body(body);
+    let mut request = client().post(url).body(body);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }

@@ -74,9 +74,11 @@ async fn place(graph: &RunningMockGraph, body: Value) -> String {
 }
 
 async fn show(graph: &RunningMockGraph, id: &str) -> Value {
-    tests::server::answer(reqwest::Client::new().get(format!("{}/_sim/calls/{id}", graph.base_url)))
-        .await
-        .json
+    tests::server::answer(
+        tests::server::client().get(format!("{}/_sim/calls/{id}", graph.base_url)),
+    )
+    .await
+    .json
 }
 
 /// Polls the call until `done` holds (up to 15 s).
@@ -352,7 +354,7 @@ async fn a_bot_that_trusts_other_keys_never_handles_the_simulators_notifications
     let jwks = dir.path().join("other-keys.json");
     // Other keys under the simulator's own key id: only the signature tells them apart.
     let published =
-        tests::server::answer(reqwest::Client::new().get(format!("{}/_sim/jwks", graph.base_url)))
+        tests::server::answer(tests::server::client().get(format!("{}/_sim/jwks", graph.base_url)))
             .await
             .json;
     let kid = published["keys"][0]["kid"]

@@ -12,7 +12,7 @@ use msgraph_calls::server::{CommunicationsCall, CommunicationsCallServer, Reject
 use msgraph_calls::types::{MainError, ODataError, RejectReason, RejectRequestBody};
 use msgraph_calls::{Client, Error};
 use tests::HttpExample;
-use tests::server::{Answer, answer, post, serve};
+use tests::server::{Answer, answer, client, post, serve};
 
 const CALL_ID: &str = "57dab8b1-894c-409a-b240-bd8beae78896";
 
@@ -316,8 +316,7 @@ async fn unknown_paths_and_methods_get_graph_errors() {
     .await;
     unknown.assert_graph_error(404, "UnknownRoute");
     let get: Answer =
-        answer(reqwest::Client::new().get(format!("{base}/communications/calls/{CALL_ID}/reject")))
-            .await;
+        answer(client().get(format!("{base}/communications/calls/{CALL_ID}/reject"))).await;
     get.assert_graph_error(405, "MethodNotAllowed");
 }
 

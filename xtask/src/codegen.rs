@@ -1,18 +1,22 @@
 //! `cargo xtask codegen`: reads the spec, asks the `codegen` library for the crate, formats it, and
-//! writes only what changed. Nothing is written until everything has been generated and formatted,
-//! and each file is replaced atomically.
+//! writes only what changed. Nothing is written until everything has been generated and formatted;
+//! the changed files are then staged beside their places and renamed into place as a set, and only
+//! after that are messages written, so a failing message sink (a closed pipe) cannot leave the
+//! output half-written.
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 use codegen::{FileContents, GENERATED_MARK, GeneratedFile, RuntimeLink, Settings};
 
+use crate::project_root;
+
 /// Whether to write or only compare.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
+pub enum Mode {
     /// Write the files that changed.
     Write,
     /// Write nothing; fail if any file would change.
@@ -21,14 +25,18 @@ pub(crate) enum Mode {
 
 /// What to generate.
 #[derive(Clone, Debug)]
-pub(crate) enum Target {
+pub enum Target {
     /// `spec/graph-calls.yaml` into `generated/`.
     Workspace,
     /// Any spec into a standalone crate.
     Custom {
+        /// The OpenAPI document to read (YAML or JSON).
         spec: PathBuf,
+        /// The directory of the crate.
         out: PathBuf,
+        /// The package name; `msgraph-calls` when not given.
         crate_name: Option<String>,
+        /// Where the runtime crate is, to depend on it instead of vendoring its sources.
         shared_runtime: Option<PathBuf>,
     },
 }
@@ -42,16 +50,16 @@ fn workspace_settings() -> Settings {
     settings
 }
 
-/// The repository root.
-pub(crate) fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives one level below the repository root")
-        .to_path_buf()
-}
-
-pub(crate) fn run(target: &Target, mode: Mode) -> anyhow::Result<()> {
+/// Generates the crate `target` names and writes or checks it. One line per file created, updated
+/// or removed goes to `messages`, naming paths relative to the repository root; the lines are
+/// written after every file is in place, and a failing sink is ignored. In `Check` mode the error
+/// holds the diff.
+pub fn run(target: &Target, mode: Mode, messages: &mut dyn Write) -> anyhow::Result<()> {
     let root = project_root();
+    let names = Names {
+        cwd: std::env::current_dir().ok(),
+        root: root.clone(),
+    };
     let (spec, out, settings) = match target {
         Target::Workspace => (
             root.join("spec/graph-calls.yaml"),
@@ -80,14 +88,58 @@ pub(crate) fn run(target: &Target, mode: Mode) -> anyhow::Result<()> {
         }
     };
     let text = std::fs::read_to_string(&spec)
-        .with_context(|| format!("cannot read the spec {}", spec.display()))?;
+        .with_context(|| format!("cannot read the spec {}", names.show(&spec)))?;
     let generated = codegen::generate(&text, &settings)
-        .map_err(|err| anyhow::anyhow!("{}: {err}", spec.display()))?;
+        .map_err(|err| anyhow::anyhow!("{}: {err}", names.show(&spec)))?;
     let mut files = Vec::new();
     for file in &generated.files {
         files.push((out.join(&file.path), render(file)?));
     }
-    sync(&out, &files, mode)
+    let mut done = Vec::new();
+    let result = sync(&out, &files, mode, &names, &mut done);
+    for line in done {
+        // The files are in place; a sink that cannot take the news changes nothing.
+        let _ = writeln!(messages, "{line}");
+    }
+    result
+}
+
+/// How messages name paths: relative to the repository root when inside it, otherwise as given.
+struct Names {
+    root: PathBuf,
+    cwd: Option<PathBuf>,
+}
+
+impl Names {
+    fn show(&self, path: &Path) -> String {
+        shown(path, &self.root, self.cwd.as_deref())
+            .display()
+            .to_string()
+    }
+}
+
+/// `path` relative to `root` if it lies below it, else `path` unchanged. A relative `path` is
+/// taken from `cwd`; `.` and `..` are resolved by their names alone.
+fn shown(path: &Path, root: &Path, cwd: Option<&Path>) -> PathBuf {
+    let absolute = match cwd {
+        _ if path.is_absolute() => path.to_path_buf(),
+        Some(cwd) => cwd.join(path),
+        None => return path.to_path_buf(),
+    };
+    let mut normal = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    match normal.strip_prefix(root) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative.to_path_buf(),
+        _ => path.to_path_buf(),
+    }
 }
 
 /// The final text of a generated file: header, then contents formatted as `cargo fmt` would.
@@ -137,8 +189,15 @@ fn rustfmt(source: &str) -> anyhow::Result<String> {
 }
 
 /// Brings `out` in line with `files`: in `Write` mode replaces changed files and removes stale
-/// generated Rust files under `out/src`; in `Check` mode fails with a diff if anything differs.
-fn sync(out: &Path, files: &[(PathBuf, String)], mode: Mode) -> anyhow::Result<()> {
+/// generated Rust files under `out/src`, adding a line to `done` for each; in `Check` mode fails
+/// with a diff if anything differs.
+fn sync(
+    out: &Path,
+    files: &[(PathBuf, String)],
+    mode: Mode,
+    names: &Names,
+    done: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let wanted: BTreeSet<&Path> = files.iter().map(|(path, _)| path.as_path()).collect();
     // Only files this generator wrote are ever removed: hand-written files beside them stay.
     let stale: Vec<PathBuf> = rust_files(&out.join("src"))
@@ -149,7 +208,8 @@ fn sync(out: &Path, files: &[(PathBuf, String)], mode: Mode) -> anyhow::Result<(
     for (path, text) in files {
         let current = std::fs::read_to_string(path).ok();
         if current.as_deref().map(normalize_newlines) != Some(normalize_newlines(text)) {
-            changed.push((path, current, text));
+            let exists = current.is_some() || path.exists();
+            changed.push((path, exists, current, text));
         }
     }
     match mode {
@@ -158,10 +218,14 @@ fn sync(out: &Path, files: &[(PathBuf, String)], mode: Mode) -> anyhow::Result<(
                 return Ok(());
             }
             let mut report = String::new();
-            for (path, current, text) in &changed {
+            for (path, exists, current, text) in &changed {
+                let name = names.show(path);
+                if !exists {
+                    report.push_str(&format!("{name} is missing\n"));
+                    continue;
+                }
                 let current = current.as_deref().unwrap_or("");
                 let diff = similar::TextDiff::from_lines(current, text.as_str());
-                let name = path.display().to_string();
                 let unified = diff
                     .unified_diff()
                     .context_radius(2)
@@ -175,38 +239,34 @@ fn sync(out: &Path, files: &[(PathBuf, String)], mode: Mode) -> anyhow::Result<(
                 report.push('\n');
             }
             for path in &stale {
-                report.push_str(&format!("{} is no longer generated\n", path.display()));
+                report.push_str(&format!("{} is no longer generated\n", names.show(path)));
             }
             bail!(
-                "{report}\n{} file(s) under {} are not up to date; run `cargo xtask codegen` and commit the result",
+                "{} file(s) under {} are not up to date; run `cargo xtask codegen` and commit the result\n\n{}",
                 changed.len() + stale.len(),
-                out.display()
+                names.show(out),
+                report.trim_end()
             );
         }
         Mode::Write => {
             // Stage every new text beside its file first; only when all are staged are they renamed
             // into place, so a failed write leaves the output as it was.
-            let mut staged = Vec::new();
-            for (path, _, text) in &changed {
-                match stage(path, text) {
-                    Ok(temporary) => staged.push((temporary, *path)),
-                    Err(err) => {
-                        for (temporary, _) in &staged {
-                            let _ = std::fs::remove_file(temporary);
-                        }
-                        return Err(err);
-                    }
-                }
+            let mut staged = Staged::default();
+            for (path, _, _, text) in &changed {
+                staged.add(path, text, names)?;
             }
-            for (temporary, path) in &staged {
-                std::fs::rename(temporary, path)
-                    .with_context(|| format!("cannot replace {}", path.display()))?;
-                eprintln!("{} was not up to date, updating", path.display());
+            staged.commit(names)?;
+            for (path, exists, _, _) in &changed {
+                let verb = if *exists { "updated" } else { "created" };
+                done.push(format!("{verb} {}", names.show(path)));
             }
             for path in &stale {
                 std::fs::remove_file(path)
-                    .with_context(|| format!("cannot remove {}", path.display()))?;
-                eprintln!("{} is no longer generated, removed", path.display());
+                    .with_context(|| format!("cannot remove {}", names.show(path)))?;
+                done.push(format!(
+                    "removed {} (no longer generated)",
+                    names.show(path)
+                ));
             }
             Ok(())
         }
@@ -217,17 +277,47 @@ fn normalize_newlines(text: &str) -> String {
     text.replace("\r\n", "\n")
 }
 
-/// Writes `text` to a temporary file beside `path` and returns its path.
-fn stage(path: &Path, text: &str) -> anyhow::Result<PathBuf> {
-    let dir = path
-        .parent()
-        .context("a generated file has no parent directory")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let name = path.file_name().context("a generated file has no name")?;
-    let temporary = dir.join(format!(".{}.tmp", name.to_string_lossy()));
-    std::fs::write(&temporary, text)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    Ok(temporary)
+/// New texts written to temporary files beside the files they replace. Dropping it removes every
+/// temporary file still there, so no error or panic leaves one behind.
+#[derive(Default)]
+struct Staged {
+    /// Temporary file and the file it replaces.
+    files: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    /// Writes `text` to a temporary file beside `path`.
+    fn add(&mut self, path: &Path, text: &str, names: &Names) -> anyhow::Result<()> {
+        let dir = path
+            .parent()
+            .context("a generated file has no parent directory")?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create {}", names.show(dir)))?;
+        let name = path.file_name().context("a generated file has no name")?;
+        let temporary = dir.join(format!(".{}.tmp", name.to_string_lossy()));
+        self.files.push((temporary.clone(), path.to_path_buf()));
+        std::fs::write(&temporary, text)
+            .with_context(|| format!("cannot write {}", names.show(&temporary)))
+    }
+
+    /// Renames every temporary file into place, one after the other with nothing in between.
+    fn commit(mut self, names: &Names) -> anyhow::Result<()> {
+        for (temporary, path) in &self.files {
+            std::fs::rename(temporary, path)
+                .with_context(|| format!("cannot replace {}", names.show(path)))?;
+        }
+        self.files.clear();
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for (temporary, _) in &self.files {
+            // Those already renamed are gone; the rest are removed.
+            let _ = std::fs::remove_file(temporary);
+        }
+    }
 }
 
 /// Whether a file starts with this generator's header.
@@ -269,8 +359,39 @@ mod tests {
     /// A plain `cargo test` fails when `generated/` is stale, as `cargo xtask codegen --check` does.
     #[test]
     fn generated_crate_is_fresh() {
-        if let Err(err) = run(&Target::Workspace, Mode::Check) {
+        if let Err(err) = run(&Target::Workspace, Mode::Check, &mut std::io::sink()) {
             panic!("{err:#}");
+        }
+    }
+
+    /// Paths below the repository root are named from it; others as they were given.
+    #[test]
+    #[cfg(unix)]
+    fn messages_name_paths_from_the_repository_root() {
+        let root = Path::new("/repo");
+        for (path, cwd, expected) in [
+            ("/repo/generated/src/lib.rs", None, "generated/src/lib.rs"),
+            (
+                "/repo/generated/src/lib.rs",
+                Some("/elsewhere"),
+                "generated/src/lib.rs",
+            ),
+            (
+                "src/lib.rs",
+                Some("/repo/generated"),
+                "generated/src/lib.rs",
+            ),
+            ("../out/./src/lib.rs", Some("/repo/xtask"), "out/src/lib.rs"),
+            ("out/src/lib.rs", Some("/home/me"), "out/src/lib.rs"),
+            ("../repo2/src/lib.rs", Some("/repo"), "../repo2/src/lib.rs"),
+            ("/tmp/out/src/lib.rs", Some("/repo"), "/tmp/out/src/lib.rs"),
+            ("out/src/lib.rs", None, "out/src/lib.rs"),
+        ] {
+            assert_eq!(
+                shown(Path::new(path), root, cwd.map(Path::new)),
+                Path::new(expected),
+                "{path} from {cwd:?}"
+            );
         }
     }
 }

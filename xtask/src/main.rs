@@ -1,14 +1,16 @@
-//! Project automation: `cargo xtask codegen [--check] [--spec FILE --out DIR]`.
+//! Project automation: `cargo xtask codegen [--check] [--spec FILE --out DIR]`. This file only reads
+//! the command line; the work is done by the `xtask` library.
 
-mod codegen;
-
+use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use xtask::codegen::{Mode, Target};
 
 /// Project automation for the Microsoft Graph calls workspace.
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask")]
+#[command(name = "xtask", bin_name = "cargo xtask")]
 struct Flags {
     #[command(subcommand)]
     command: Command,
@@ -37,9 +39,9 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let flags = Flags::parse();
-    match flags.command {
+    let result = match flags.command {
         Command::Codegen {
             check,
             spec,
@@ -47,75 +49,26 @@ fn main() -> anyhow::Result<()> {
             crate_name,
             shared_runtime,
         } => {
-            let mode = if check {
-                codegen::Mode::Check
-            } else {
-                codegen::Mode::Write
-            };
+            let mode = if check { Mode::Check } else { Mode::Write };
             let target = match (spec, out) {
-                (Some(spec), Some(out)) => codegen::Target::Custom {
+                (Some(spec), Some(out)) => Target::Custom {
                     spec,
                     out,
                     crate_name,
                     shared_runtime,
                 },
-                _ => codegen::Target::Workspace,
+                _ => Target::Workspace,
             };
-            codegen::run(&target, mode)
+            xtask::codegen::run(&target, mode, &mut std::io::stderr())
         }
-    }
-}
-
-#[cfg(test)]
-mod tidy {
-    //! Repository rules that a reviewer would otherwise have to repeat.
-
-    use std::path::Path;
-
-    use crate::codegen::project_root;
-
-    fn rust_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                rust_files(&path, found);
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
-                found.push(path);
-            }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // The error and its causes, never a backtrace whatever `RUST_BACKTRACE` says, and no
+            // panic when stderr is closed.
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::FAILURE
         }
-    }
-
-    /// Every hand-written Rust file starts with a `//!` summary of what it is for.
-    #[test]
-    fn hand_written_modules_start_with_a_summary() {
-        let root = project_root();
-        let mut files = Vec::new();
-        for dir in [
-            "codegen/src",
-            "codegen/runtime/src",
-            "codegen/runtime/tests",
-            "codegen/tests",
-            "xtask/src",
-            "tests/src",
-            "tests/tests",
-            "tests/mock-graph/src",
-            "tests/example-bot/src",
-            "tests/example-bot/tests",
-            "tests/mock-graph/tests",
-        ] {
-            rust_files(&root.join(dir), &mut files);
-        }
-        assert!(
-            files.len() > 20,
-            "the tidy test found too few files: {files:?}"
-        );
-        let missing: Vec<_> = files
-            .iter()
-            .filter(|path| {
-                let text = std::fs::read_to_string(path).unwrap_or_default();
-                !text.trim_start().starts_with("//!")
-            })
-            .collect();
-        assert!(missing.is_empty(), "add a `//!` summary to: {missing:?}");
     }
 }

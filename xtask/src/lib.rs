@@ -1,0 +1,16 @@
+//! Project automation as a library: `main.rs` turns the command line into a call of [`codegen::run`],
+//! and tests call it in-process.
+
+pub mod codegen;
+#[cfg(test)]
+mod tidy;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the repository root")
+        .to_path_buf()
+}
