@@ -20,16 +20,19 @@ pub mod types {
                 ::std::fmt::Display::fmt(&self.0, f)
             }
         }
+
         impl ::std::fmt::Debug for ConversionError {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Debug::fmt(&self.0, f)
             }
         }
+
         impl From<&'static str> for ConversionError {
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
+
         impl From<String> for ConversionError {
             fn from(value: String) -> Self {
                 Self(value.into())
@@ -37,6 +40,7 @@ pub mod types {
         }
     }
 }
+
 #[derive(Clone, Debug)]
 /// Client for Microsoft Graph calls — reject and call notifications
 ///
@@ -48,6 +52,7 @@ pub struct Client {
     pub(crate) client: reqwest::Client,
     pub(crate) inner: crate::runtime::client::ClientState,
 }
+
 impl Client {
     /// Create a new client.
     ///
@@ -66,6 +71,7 @@ impl Client {
         let client = reqwest::ClientBuilder::new();
         Self::new_with_client(baseurl, client.build().unwrap(), inner)
     }
+
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
@@ -84,20 +90,25 @@ impl Client {
         }
     }
 }
+
 impl ClientInfo<crate::runtime::client::ClientState> for Client {
     fn api_version() -> &'static str {
         "beta"
     }
+
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
     }
+
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
+
     fn inner(&self) -> &crate::runtime::client::ClientState {
         &self.inner
     }
 }
+
 const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
@@ -127,6 +138,7 @@ impl Client {
             self.baseurl,
             encode_path(&call_id.to_string()),
         );
+
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map.append(
             ::reqwest::header::HeaderName::from_static("api-version"),
@@ -162,6 +174,7 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+
     /// Invoke action reject
     ///
     /// Deprecated path: use `/communications/calls/{call-id}/reject` instead.
@@ -183,6 +196,7 @@ impl Client {
             self.baseurl,
             encode_path(&call_id.to_string()),
         );
+
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map.append(
             ::reqwest::header::HeaderName::from_static("api-version"),
@@ -219,11 +233,13 @@ impl Client {
         }
     }
 }
+
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+
 impl crate::runtime::__private::GeneratedClient for Client {
     const DEFAULT_BASE_URL: &'static str = crate::DEFAULT_BASE_URL;
     fn from_parts(
@@ -234,16 +250,19 @@ impl crate::runtime::__private::GeneratedClient for Client {
         Self::new_with_client(base_url, http, state)
     }
 }
+
 impl Client {
     /// A builder for a client of the API at [`crate::DEFAULT_BASE_URL`].
     pub fn builder() -> crate::ClientBuilder {
         crate::ClientBuilder::new()
     }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         self.baseurl()
     }
 }
+
 impl ClientHooks<crate::runtime::client::ClientState> for Client {
     async fn pre<E>(
         &self,

@@ -20,6 +20,7 @@ pub trait CommunicationsCall: Send + Sync + 'static {
         body: crate::types::RejectRequestBody,
     ) -> impl ::std::future::Future<Output = RejectResponse> + Send;
 }
+
 /// Serves a [`CommunicationsCall`] implementation over HTTP. Before an operation is called, the request is authenticated (`401`), its content type checked (`415`), its body read within the size limit (`413`), parsed and validated (`400`); each refusal is a Graph-style `ODataError` body.
 pub struct CommunicationsCallServer<T, A = crate::runtime::server::RequireBearer> {
     service: ::std::sync::Arc<T>,
@@ -27,6 +28,7 @@ pub struct CommunicationsCallServer<T, A = crate::runtime::server::RequireBearer
     body_limit: usize,
     checks: crate::runtime::server::Checks,
 }
+
 impl<T: CommunicationsCall<Identity = crate::runtime::server::BearerToken>>
     CommunicationsCallServer<T, crate::runtime::server::RequireBearer>
 {
@@ -35,6 +37,7 @@ impl<T: CommunicationsCall<Identity = crate::runtime::server::BearerToken>>
         Self::with_authenticator(service, crate::runtime::server::RequireBearer)
     }
 }
+
 impl<T, A> CommunicationsCallServer<T, A>
 where
     A: crate::runtime::server::Authenticator,
@@ -49,17 +52,20 @@ where
             checks: crate::runtime::server::Checks::default(),
         }
     }
+
     /// The largest request body accepted, in bytes (by default 64 KiB); larger ones get `413`.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
     }
+
     /// Accepts `http://` URLs on loopback hosts where the description asks for `https://`.
     /// For local development only.
     pub fn allow_http_loopback_urls(mut self, allow: bool) -> Self {
         self.checks.allow_http_loopback = allow;
         self
     }
+
     /// The routes of every operation, with Graph-style answers for unknown paths and methods.
     pub fn into_router(self) -> ::axum::Router {
         ::axum::Router::new()
@@ -77,6 +83,7 @@ where
             .with_state(::std::sync::Arc::new(self))
     }
 }
+
 /// Answers `POST /communications/calls/{call-id}/reject` and `POST /app/calls/{call-id}/reject` (deprecated).
 async fn reject_handler<T, A>(
     ::axum::extract::State(server): ::axum::extract::State<
@@ -114,12 +121,14 @@ where
     if let Err(message) = crate::runtime::__private::Validate::validate(&body, &server.checks) {
         return crate::runtime::GraphError::bad_request(message).into_response();
     }
+
     server
         .service
         .reject(identity, call_id, body)
         .await
         .into_response()
 }
+
 /// The answers `reject` may give. Only documented statuses can be built.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RejectResponse {
@@ -138,6 +147,7 @@ pub enum RejectResponse {
         crate::types::ODataError,
     ),
 }
+
 impl ::axum::response::IntoResponse for RejectResponse {
     fn into_response(self) -> ::axum::response::Response {
         match self {
@@ -152,6 +162,7 @@ impl ::axum::response::IntoResponse for RejectResponse {
         }
     }
 }
+
 impl crate::runtime::__private::Validate for crate::types::RejectRequestBody {
     fn validate(
         &self,
@@ -165,6 +176,7 @@ impl crate::runtime::__private::Validate for crate::types::RejectRequestBody {
                 &["none", "busy", "forbidden", "unknownFutureValue"],
             )?;
         }
+
         if let ::std::option::Option::Some(value) = &self.callback_uri {
             crate::runtime::__private::check_string(
                 checks,
@@ -174,6 +186,7 @@ impl crate::runtime::__private::Validate for crate::types::RejectRequestBody {
                 true,
             )?;
         }
+
         Ok(())
     }
 }

@@ -21,6 +21,7 @@ pub struct AppHostedMediaConfig {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.appHostedMediaConfig",
     AppHostedMediaConfig {
@@ -28,6 +29,7 @@ crate::runtime::__private::open_struct!(
         blob: "blob"
     }
 );
+
 /// Schema `microsoft.graph.azureCommunicationServicesUserIdentity`, derived from [`Identity`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AzureCommunicationServicesUserIdentity {
@@ -42,6 +44,7 @@ pub struct AzureCommunicationServicesUserIdentity {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.azureCommunicationServicesUserIdentity",
     AzureCommunicationServicesUserIdentity {
@@ -51,6 +54,7 @@ crate::runtime::__private::open_struct!(
         azure_communication_services_resource_id: "azureCommunicationServicesResourceId"
     }
 );
+
 /// Schema `microsoft.graph.call`, derived from [`Entity`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Call {
@@ -101,6 +105,7 @@ pub struct Call {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.call",
     Call {
@@ -128,6 +133,7 @@ crate::runtime::__private::open_struct!(
         transcription: "transcription"
     }
 );
+
 /// Schema `microsoft.graph.callDirection`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallDirection {
@@ -138,6 +144,7 @@ pub enum CallDirection {
     /// A member this version does not know, exactly as it came.
     UnknownValue(::std::string::String),
 }
+
 crate::runtime::__private::open_enum!(
     "microsoft.graph.callDirection",
     CallDirection {
@@ -146,6 +153,7 @@ crate::runtime::__private::open_enum!(
     },
     UnknownValue
 );
+
 /// Schema `microsoft.graph.callMediaState`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallMediaState {
@@ -156,6 +164,7 @@ pub struct CallMediaState {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.callMediaState",
     CallMediaState {
@@ -163,6 +172,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.callOptions`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallOptions {
@@ -179,6 +189,7 @@ pub struct CallOptions {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.callOptions",
     CallOptions {
@@ -189,6 +200,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.callRoute`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallRoute {
@@ -203,6 +215,7 @@ pub struct CallRoute {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.callRoute",
     CallRoute {
@@ -212,6 +225,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.callState`. Graph adds members after `unknownFutureValue` over time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallState {
@@ -238,6 +252,7 @@ pub enum CallState {
     /// A member this version does not know, exactly as it came.
     UnknownValue(::std::string::String),
 }
+
 crate::runtime::__private::open_enum!(
     "microsoft.graph.callState",
     CallState {
@@ -254,6 +269,7 @@ crate::runtime::__private::open_enum!(
     },
     UnknownValue
 );
+
 /// Schema `microsoft.graph.callTranscriptionInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CallTranscriptionInfo {
@@ -266,6 +282,7 @@ pub struct CallTranscriptionInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.callTranscriptionInfo",
     CallTranscriptionInfo {
@@ -274,6 +291,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.callTranscriptionState`. Graph adds members after `unknownFutureValue` over time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CallTranscriptionState {
@@ -288,6 +306,7 @@ pub enum CallTranscriptionState {
     /// A member this version does not know, exactly as it came.
     UnknownValue(::std::string::String),
 }
+
 crate::runtime::__private::open_enum!(
     "microsoft.graph.callTranscriptionState",
     CallTranscriptionState {
@@ -298,6 +317,7 @@ crate::runtime::__private::open_enum!(
     },
     UnknownValue
 );
+
 /// Schema `microsoft.graph.changeType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ChangeType {
@@ -310,6 +330,7 @@ pub enum ChangeType {
     /// A member this version does not know, exactly as it came.
     UnknownValue(::std::string::String),
 }
+
 crate::runtime::__private::open_enum!(
     "microsoft.graph.changeType",
     ChangeType {
@@ -319,6 +340,7 @@ crate::runtime::__private::open_enum!(
     },
     UnknownValue
 );
+
 /// Schema `microsoft.graph.chatInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChatInfo {
@@ -333,6 +355,7 @@ pub struct ChatInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.chatInfo",
     ChatInfo {
@@ -342,6 +365,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.commsNotification`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommsNotification {
@@ -356,6 +380,7 @@ pub struct CommsNotification {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.commsNotification",
     CommsNotification {
@@ -365,6 +390,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.commsNotifications`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommsNotifications {
@@ -375,6 +401,7 @@ pub struct CommsNotifications {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.commsNotifications",
     CommsNotifications {
@@ -382,6 +409,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.communicationsApplicationIdentity`, derived from [`Identity`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommunicationsApplicationIdentity {
@@ -398,6 +426,7 @@ pub struct CommunicationsApplicationIdentity {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.communicationsApplicationIdentity",
     CommunicationsApplicationIdentity {
@@ -408,6 +437,7 @@ crate::runtime::__private::open_struct!(
         hidden: "hidden"
     }
 );
+
 /// Schema `microsoft.graph.communicationsApplicationInstanceIdentity`, derived from [`Identity`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommunicationsApplicationInstanceIdentity {
@@ -424,6 +454,7 @@ pub struct CommunicationsApplicationInstanceIdentity {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.communicationsApplicationInstanceIdentity",
     CommunicationsApplicationInstanceIdentity {
@@ -434,6 +465,7 @@ crate::runtime::__private::open_struct!(
         tenant_id: "tenantId"
     }
 );
+
 /// Schema `microsoft.graph.communicationsEncryptedIdentity`, derived from [`Identity`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommunicationsEncryptedIdentity {
@@ -446,6 +478,7 @@ pub struct CommunicationsEncryptedIdentity {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.communicationsEncryptedIdentity",
     CommunicationsEncryptedIdentity {
@@ -454,6 +487,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.communicationsGuestIdentity`, derived from [`Identity`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommunicationsGuestIdentity {
@@ -468,6 +502,7 @@ pub struct CommunicationsGuestIdentity {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.communicationsGuestIdentity",
     CommunicationsGuestIdentity {
@@ -477,6 +512,7 @@ crate::runtime::__private::open_struct!(
         email: "email"
     }
 );
+
 /// Schema `microsoft.graph.communicationsIdentitySet`, derived from [`IdentitySet`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommunicationsIdentitySet {
@@ -507,6 +543,7 @@ pub struct CommunicationsIdentitySet {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.communicationsIdentitySet",
     CommunicationsIdentitySet {
@@ -524,6 +561,7 @@ crate::runtime::__private::open_struct!(
         phone: "phone"
     }
 );
+
 /// Schema `microsoft.graph.communicationsPhoneIdentity`, derived from [`Identity`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommunicationsPhoneIdentity {
@@ -536,6 +574,7 @@ pub struct CommunicationsPhoneIdentity {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.communicationsPhoneIdentity",
     CommunicationsPhoneIdentity {
@@ -544,6 +583,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.communicationsUserIdentity`, derived from [`Identity`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CommunicationsUserIdentity {
@@ -558,6 +598,7 @@ pub struct CommunicationsUserIdentity {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.communicationsUserIdentity",
     CommunicationsUserIdentity {
@@ -567,6 +608,7 @@ crate::runtime::__private::open_struct!(
         tenant_id: "tenantId"
     }
 );
+
 /// Schema `microsoft.graph.endpointType`. Graph adds members after `unknownFutureValue` over time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EndpointType {
@@ -583,6 +625,7 @@ pub enum EndpointType {
     /// A member this version does not know, exactly as it came.
     UnknownValue(::std::string::String),
 }
+
 crate::runtime::__private::open_enum!(
     "microsoft.graph.endpointType",
     EndpointType {
@@ -594,6 +637,7 @@ crate::runtime::__private::open_enum!(
     },
     UnknownValue
 );
+
 /// Schema `microsoft.graph.entity`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Entity {
@@ -604,6 +648,7 @@ pub struct Entity {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.entity",
     Entity {
@@ -611,6 +656,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.ODataErrors.ErrorDetails`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ErrorDetails {
@@ -623,6 +669,7 @@ pub struct ErrorDetails {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.ODataErrors.ErrorDetails",
     ErrorDetails {
@@ -631,6 +678,7 @@ crate::runtime::__private::open_struct!(
         target: "target"
     }
 );
+
 /// Schema `microsoft.graph.identity`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Identity {
@@ -643,6 +691,7 @@ pub struct Identity {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.identity",
     Identity {
@@ -651,6 +700,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.identitySet`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IdentitySet {
@@ -665,6 +715,7 @@ pub struct IdentitySet {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.identitySet",
     IdentitySet {
@@ -674,6 +725,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.incomingCallOptions`, derived from [`CallOptions`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IncomingCallOptions {
@@ -690,6 +742,7 @@ pub struct IncomingCallOptions {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.incomingCallOptions",
     IncomingCallOptions {
@@ -700,6 +753,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.incomingContext`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IncomingContext {
@@ -716,6 +770,7 @@ pub struct IncomingContext {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.incomingContext",
     IncomingContext {
@@ -726,6 +781,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.ODataErrors.InnerError`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InnerError {
@@ -740,6 +796,7 @@ pub struct InnerError {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.ODataErrors.InnerError",
     InnerError {
@@ -749,6 +806,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.invitationParticipantInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InvitationParticipantInfo {
@@ -767,6 +825,7 @@ pub struct InvitationParticipantInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.invitationParticipantInfo",
     InvitationParticipantInfo {
@@ -778,6 +837,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.joinMeetingIdMeetingInfo`, derived from [`MeetingInfo`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JoinMeetingIdMeetingInfo {
@@ -790,6 +850,7 @@ pub struct JoinMeetingIdMeetingInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.joinMeetingIdMeetingInfo",
     JoinMeetingIdMeetingInfo {
@@ -798,6 +859,7 @@ crate::runtime::__private::open_struct!(
         passcode: "passcode"
     }
 );
+
 /// Schema `microsoft.graph.ODataErrors.MainError`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MainError {
@@ -814,6 +876,7 @@ pub struct MainError {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.ODataErrors.MainError",
     MainError {
@@ -824,6 +887,7 @@ crate::runtime::__private::open_struct!(
         inner_error: "innerError"
     }
 );
+
 /// Schema `microsoft.graph.mediaConfig`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaConfig {
@@ -832,12 +896,14 @@ pub struct MediaConfig {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.mediaConfig",
     MediaConfig {
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.mediaInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaInfo {
@@ -850,6 +916,7 @@ pub struct MediaInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.mediaInfo",
     MediaInfo {
@@ -858,6 +925,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.mediaState`. Graph adds members after `unknownFutureValue` over time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum MediaState {
@@ -870,6 +938,7 @@ pub enum MediaState {
     /// A member this version does not know, exactly as it came.
     UnknownValue(::std::string::String),
 }
+
 crate::runtime::__private::open_enum!(
     "microsoft.graph.mediaState",
     MediaState {
@@ -879,6 +948,7 @@ crate::runtime::__private::open_enum!(
     },
     UnknownValue
 );
+
 /// Schema `microsoft.graph.meetingInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MeetingInfo {
@@ -887,12 +957,14 @@ pub struct MeetingInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.meetingInfo",
     MeetingInfo {
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.modality`. Graph adds members after `unknownFutureValue` over time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Modality {
@@ -909,6 +981,7 @@ pub enum Modality {
     /// A member this version does not know, exactly as it came.
     UnknownValue(::std::string::String),
 }
+
 crate::runtime::__private::open_enum!(
     "microsoft.graph.modality",
     Modality {
@@ -920,6 +993,7 @@ crate::runtime::__private::open_enum!(
     },
     UnknownValue
 );
+
 /// Schema `microsoft.graph.ODataErrors.ODataError`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ODataError {
@@ -928,12 +1002,14 @@ pub struct ODataError {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.ODataErrors.ODataError",
     ODataError {
         error: required("error")
     }
 );
+
 /// Schema `microsoft.graph.organizerMeetingInfo`, derived from [`MeetingInfo`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrganizerMeetingInfo {
@@ -944,6 +1020,7 @@ pub struct OrganizerMeetingInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.organizerMeetingInfo",
     OrganizerMeetingInfo {
@@ -951,6 +1028,7 @@ crate::runtime::__private::open_struct!(
         organizer: "organizer"
     }
 );
+
 /// Schema `microsoft.graph.outgoingCallOptions`, derived from [`CallOptions`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OutgoingCallOptions {
@@ -967,6 +1045,7 @@ pub struct OutgoingCallOptions {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.outgoingCallOptions",
     OutgoingCallOptions {
@@ -977,6 +1056,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.participantInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParticipantInfo {
@@ -997,6 +1077,7 @@ pub struct ParticipantInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.participantInfo",
     ParticipantInfo {
@@ -1009,6 +1090,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.rejectReason`. Graph adds members after `unknownFutureValue` over time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RejectReason {
@@ -1023,6 +1105,7 @@ pub enum RejectReason {
     /// A member this version does not know, exactly as it came.
     UnknownValue(::std::string::String),
 }
+
 crate::runtime::__private::open_enum!(
     "microsoft.graph.rejectReason",
     RejectReason {
@@ -1033,6 +1116,7 @@ crate::runtime::__private::open_enum!(
     },
     UnknownValue
 );
+
 /// Inline schema at `#/components/requestBodies/rejectRequestBody/content/application~1json/schema`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RejectRequestBody {
@@ -1043,6 +1127,7 @@ pub struct RejectRequestBody {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "RejectRequestBody",
     RejectRequestBody {
@@ -1050,6 +1135,7 @@ crate::runtime::__private::open_struct!(
         callback_uri: "callbackUri"
     }
 );
+
 /// Schema `microsoft.graph.resultInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResultInfo {
@@ -1064,6 +1150,7 @@ pub struct ResultInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.resultInfo",
     ResultInfo {
@@ -1073,6 +1160,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 /// Schema `microsoft.graph.routingType`. Graph adds members after `unknownFutureValue` over time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RoutingType {
@@ -1087,6 +1175,7 @@ pub enum RoutingType {
     /// A member this version does not know, exactly as it came.
     UnknownValue(::std::string::String),
 }
+
 crate::runtime::__private::open_enum!(
     "microsoft.graph.routingType",
     RoutingType {
@@ -1097,6 +1186,7 @@ crate::runtime::__private::open_enum!(
     },
     UnknownValue
 );
+
 /// Schema `microsoft.graph.serviceHostedMediaConfig`, derived from [`MediaConfig`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceHostedMediaConfig {
@@ -1107,6 +1197,7 @@ pub struct ServiceHostedMediaConfig {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.serviceHostedMediaConfig",
     ServiceHostedMediaConfig {
@@ -1114,6 +1205,7 @@ crate::runtime::__private::open_struct!(
         pre_fetch_media: "preFetchMedia"
     }
 );
+
 /// Schema `microsoft.graph.tokenMeetingInfo`, derived from [`MeetingInfo`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenMeetingInfo {
@@ -1124,6 +1216,7 @@ pub struct TokenMeetingInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.tokenMeetingInfo",
     TokenMeetingInfo {
@@ -1131,6 +1224,7 @@ crate::runtime::__private::open_struct!(
         token: "token"
     }
 );
+
 /// Schema `microsoft.graph.tone`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Tone {
@@ -1171,6 +1265,7 @@ pub enum Tone {
     /// A member this version does not know, exactly as it came.
     UnknownValue(::std::string::String),
 }
+
 crate::runtime::__private::open_enum!(
     "microsoft.graph.tone",
     Tone {
@@ -1194,6 +1289,7 @@ crate::runtime::__private::open_enum!(
     },
     UnknownValue
 );
+
 /// Schema `microsoft.graph.toneInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ToneInfo {
@@ -1206,6 +1302,7 @@ pub struct ToneInfo {
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+
 crate::runtime::__private::open_struct!(
     "microsoft.graph.toneInfo",
     ToneInfo {
@@ -1214,6 +1311,7 @@ crate::runtime::__private::open_struct!(
         odata_type: "@odata.type"
     }
 );
+
 impl CallOptions {
     /// This value as a [`IncomingCallOptions`], if its `@odata.type` is `#microsoft.graph.incomingCallOptions`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_incoming_call_options(&self) -> ::std::option::Option<IncomingCallOptions> {
@@ -1222,8 +1320,10 @@ impl CallOptions {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
+
     /// This value as a [`OutgoingCallOptions`], if its `@odata.type` is `#microsoft.graph.outgoingCallOptions`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_outgoing_call_options(&self) -> ::std::option::Option<OutgoingCallOptions> {
         if self.odata_type.as_deref()
@@ -1231,18 +1331,22 @@ impl CallOptions {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
 }
+
 impl Entity {
     /// This value as a [`Call`], if its `@odata.type` is `#microsoft.graph.call`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_call(&self) -> ::std::option::Option<Call> {
         if self.odata_type.as_deref() != ::std::option::Option::Some("#microsoft.graph.call") {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
 }
+
 impl Identity {
     /// This value as a [`AzureCommunicationServicesUserIdentity`], if its `@odata.type` is `#microsoft.graph.azureCommunicationServicesUserIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_azure_communication_services_user_identity(
@@ -1255,8 +1359,10 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
+
     /// This value as a [`CommunicationsApplicationIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsApplicationIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_application_identity(
         &self,
@@ -1266,8 +1372,10 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
+
     /// This value as a [`CommunicationsApplicationInstanceIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsApplicationInstanceIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_application_instance_identity(
         &self,
@@ -1279,8 +1387,10 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
+
     /// This value as a [`CommunicationsEncryptedIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsEncryptedIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_encrypted_identity(
         &self,
@@ -1290,8 +1400,10 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
+
     /// This value as a [`CommunicationsGuestIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsGuestIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_guest_identity(
         &self,
@@ -1301,8 +1413,10 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
+
     /// This value as a [`CommunicationsPhoneIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsPhoneIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_phone_identity(
         &self,
@@ -1312,8 +1426,10 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
+
     /// This value as a [`CommunicationsUserIdentity`], if its `@odata.type` is `#microsoft.graph.communicationsUserIdentity`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_user_identity(
         &self,
@@ -1323,9 +1439,11 @@ impl Identity {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
 }
+
 impl IdentitySet {
     /// This value as a [`CommunicationsIdentitySet`], if its `@odata.type` is `#microsoft.graph.communicationsIdentitySet`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_communications_identity_set(
@@ -1336,9 +1454,11 @@ impl IdentitySet {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
 }
+
 impl MediaConfig {
     /// This value as a [`AppHostedMediaConfig`], if its `@odata.type` is `#microsoft.graph.appHostedMediaConfig`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_app_hosted_media_config(&self) -> ::std::option::Option<AppHostedMediaConfig> {
@@ -1347,8 +1467,10 @@ impl MediaConfig {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
+
     /// This value as a [`ServiceHostedMediaConfig`], if its `@odata.type` is `#microsoft.graph.serviceHostedMediaConfig`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_service_hosted_media_config(
         &self,
@@ -1358,9 +1480,11 @@ impl MediaConfig {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
 }
+
 impl MeetingInfo {
     /// This value as a [`JoinMeetingIdMeetingInfo`], if its `@odata.type` is `#microsoft.graph.joinMeetingIdMeetingInfo`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_join_meeting_id_meeting_info(
@@ -1371,8 +1495,10 @@ impl MeetingInfo {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
+
     /// This value as a [`OrganizerMeetingInfo`], if its `@odata.type` is `#microsoft.graph.organizerMeetingInfo`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_organizer_meeting_info(&self) -> ::std::option::Option<OrganizerMeetingInfo> {
         if self.odata_type.as_deref()
@@ -1380,8 +1506,10 @@ impl MeetingInfo {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
+
     /// This value as a [`TokenMeetingInfo`], if its `@odata.type` is `#microsoft.graph.tokenMeetingInfo`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_token_meeting_info(&self) -> ::std::option::Option<TokenMeetingInfo> {
         if self.odata_type.as_deref()
@@ -1389,6 +1517,7 @@ impl MeetingInfo {
         {
             return ::std::option::Option::None;
         }
+
         crate::runtime::__private::reinterpret(self).ok()
     }
 }

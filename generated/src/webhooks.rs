@@ -37,6 +37,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
             }
         }
     }
+
     /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::Call`].
     fn created(
         &self,
@@ -46,6 +47,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         let _ = (delivery, notification);
         async {}
     }
+
     /// A notification with change type `updated`; its `resource_data` holds the typed [`crate::types::Call`].
     fn updated(
         &self,
@@ -55,6 +57,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         let _ = (delivery, notification);
         async {}
     }
+
     /// A notification with change type `deleted`; its `resource_data` holds the typed [`crate::types::Call`].
     fn deleted(
         &self,
@@ -64,6 +67,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         let _ = (delivery, notification);
         async {}
     }
+
     /// A notification whose change type is missing or not one the description names; its `resource_data` holds the typed [`crate::types::Call`].
     fn other_change(
         &self,
@@ -74,6 +78,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         async {}
     }
 }
+
 /// Receives `CommsNotifications` deliveries for a [`CommsNotificationsHandler`]: checks the token, the content type, the size and the body, answers `202`, then dispatches. See [`crate::runtime::receiver::Receiver`].
 pub type CommsNotificationsReceiver<H> =
     crate::runtime::receiver::Receiver<CommsNotificationsDispatch<H>>;
@@ -89,6 +94,7 @@ impl<H: CommsNotificationsHandler> crate::runtime::__private::Dispatch
     fn new(handler: H) -> Self {
         Self(handler)
     }
+
     fn dispatch(
         &self,
         delivery: crate::runtime::receiver::Delivery,

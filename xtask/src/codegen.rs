@@ -7,11 +7,11 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
-use codegen::{FileContents, GENERATED_MARK, GeneratedFile, RuntimeLink, Settings};
+use codegen::{GENERATED_MARK, RuntimeLink, Settings};
 
+use crate::format::render;
 use crate::project_root;
 
 /// Whether to write or only compare.
@@ -140,52 +140,6 @@ fn shown(path: &Path, root: &Path, cwd: Option<&Path>) -> PathBuf {
         Ok(relative) if !relative.as_os_str().is_empty() => relative.to_path_buf(),
         _ => path.to_path_buf(),
     }
-}
-
-/// The final text of a generated file: header, then contents formatted as `cargo fmt` would.
-fn render(file: &GeneratedFile) -> anyhow::Result<String> {
-    match &file.contents {
-        FileContents::Toml(text) => Ok(format!(
-            "# {GENERATED_MARK}. Do not edit by hand.\n\n{text}"
-        )),
-        FileContents::Rust(tokens) => {
-            let syntax = syn::parse2::<syn::File>(tokens.clone()).with_context(|| {
-                format!("the generator produced invalid Rust for {}", file.path)
-            })?;
-            let pretty = prettyplease::unparse(&syntax);
-            rustfmt(&format!(
-                "// {GENERATED_MARK}. Do not edit by hand.\n\n{pretty}"
-            ))
-        }
-        // The runtime is vendored byte for byte: it is already formatted in its own crate.
-        FileContents::RustVerbatim { text, .. } => Ok((*text).to_owned()),
-    }
-}
-
-/// Formats Rust source with the toolchain's rustfmt, as `cargo fmt` does.
-fn rustfmt(source: &str) -> anyhow::Result<String> {
-    let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned()))
-        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run rustfmt; install it with `rustup component add rustfmt`")?;
-    let mut stdin = child.stdin.take().context("rustfmt has no stdin")?;
-    let input = source.to_owned();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().context("rustfmt did not finish")?;
-    writer
-        .join()
-        .map_err(|_| anyhow::anyhow!("writing to rustfmt panicked"))?
-        .context("cannot write to rustfmt")?;
-    if !output.status.success() {
-        bail!(
-            "rustfmt failed on generated code: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    String::from_utf8(output.stdout).context("rustfmt wrote invalid UTF-8")
 }
 
 /// Brings `out` in line with `files`: in `Write` mode replaces changed files and removes stale

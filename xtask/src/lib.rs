@@ -2,6 +2,7 @@
 //! and tests call it in-process.
 
 pub mod codegen;
+mod format;
 #[cfg(test)]
 mod tidy;
 
