@@ -183,37 +183,31 @@ pub async fn read_json<T: DeserializeOwned>(
             ),
         ));
     }
-    let bytes =
-        match tokio::time::timeout(BODY_READ_TIMEOUT, axum::body::to_bytes(body, limit)).await {
-            Ok(Ok(bytes)) => bytes,
-            Ok(Err(err)) => {
-                let over_limit = err
-                    .into_inner()
-                    .downcast_ref::<http_body_util::LengthLimitError>()
-                    .is_some();
-                return Err(if over_limit {
-                    GraphError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "RequestEntityTooLarge",
-                        format!("the request body is larger than the limit of {limit} bytes"),
-                    )
-                } else {
-                    GraphError::bad_request(
-                        "the request body could not be read; send it again, complete",
-                    )
-                });
-            }
-            Err(_) => {
-                return Err(GraphError::new(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "RequestTimeout",
-                    format!(
-                        "the request body did not arrive within {} seconds",
-                        BODY_READ_TIMEOUT.as_secs()
-                    ),
-                ));
-            }
-        };
+    let bytes = match tokio::time::timeout(BODY_READ_TIMEOUT, read_within(body, limit)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(BodyProblem::TooLarge)) => {
+            return Err(GraphError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLarge",
+                format!("the request body is larger than the limit of {limit} bytes"),
+            ));
+        }
+        Ok(Err(BodyProblem::Unreadable)) => {
+            return Err(GraphError::bad_request(
+                "the request body could not be read; send it again, complete",
+            ));
+        }
+        Err(_) => {
+            return Err(GraphError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "RequestTimeout",
+                format!(
+                    "the request body did not arrive within {} seconds",
+                    BODY_READ_TIMEOUT.as_secs()
+                ),
+            ));
+        }
+    };
     serde_json::from_slice(&bytes).map_err(|err| {
         let problem = match err.classify() {
             serde_json::error::Category::Data => "a value has the wrong type",
@@ -222,6 +216,45 @@ pub async fn read_json<T: DeserializeOwned>(
         };
         GraphError::bad_request(format!("{problem}: {err}"))
     })
+}
+
+/// How much of a body beyond the limit is read and thrown away before the `413` is sent, so that a
+/// client still sending reads the answer instead of a closed connection.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
+/// Why a body was not read.
+enum BodyProblem {
+    /// It is larger than the limit.
+    TooLarge,
+    /// The connection failed while it arrived.
+    Unreadable,
+}
+
+/// The body, if it is at most `limit` bytes. A larger body is read on, up to [`DRAIN_LIMIT`] bytes
+/// more, and dropped.
+async fn read_within(mut body: Body, limit: usize) -> Result<Vec<u8>, BodyProblem> {
+    use http_body_util::BodyExt as _;
+
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| BodyProblem::Unreadable)?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen > limit.saturating_add(DRAIN_LIMIT) {
+            return Err(BodyProblem::TooLarge);
+        }
+        if seen <= limit {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    if seen > limit {
+        Err(BodyProblem::TooLarge)
+    } else {
+        Ok(bytes)
+    }
 }
 
 /// The token of `Authorization: Bearer <token>`; `401` if it is missing or empty.
