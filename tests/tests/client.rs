@@ -4,9 +4,8 @@
 use msgraph_calls::types::RejectRequestBody;
 use msgraph_calls::{Client, Error};
 use tests::HttpExample;
+use tests::fixtures::CALL_ID;
 use tests::recorder::{Recorder, Reply};
-
-const CALL_ID: &str = "57dab8b1-894c-409a-b240-bd8beae78896";
 
 fn client(recorder: &Recorder) -> Client {
     Client::builder()

@@ -3,7 +3,6 @@
 //! rejects through the generated client, and both records agree.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -17,10 +16,9 @@ use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsRecei
 use msgraph_calls::{Client, Error};
 use serde_json::{Value, json};
 use tests::HttpExample;
-use tests::server::{post, serve};
+use tests::fixtures::{self, APP_ID, GRAPH_TOKEN, jwks_file, listen_local, serve, signing_key};
+use tests::http::post;
 use tokio::sync::mpsc;
-
-const APP_ID: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
 
 async fn graph(ring_timeout: Duration) -> RunningMockGraph {
     let config = Config {
@@ -44,18 +42,15 @@ async fn bot(
     record: &Path,
     jwks: Option<String>,
 ) -> RunningBot {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address: SocketAddr = listener.local_addr().expect("address");
+    let (listener, base_url) = listen_local().await;
     let config = BotConfig {
         graph_url: graph.base_url.clone(),
         app_id: APP_ID.to_owned(),
         jwks: jwks.unwrap_or_else(|| format!("{}/_sim/jwks", graph.base_url)),
         reason,
-        callback_uri: callback.then(|| format!("http://{address}/api/calls/callback")),
+        callback_uri: callback.then(|| format!("{base_url}/api/calls/callback")),
         record: Some(record.to_path_buf()),
-        token: "bot-token".to_owned(),
+        token: GRAPH_TOKEN.to_owned(),
     };
     example_bot::serve(config, listener)
         .await
@@ -74,7 +69,7 @@ async fn place(graph: &RunningMockGraph, body: Value) -> String {
 }
 
 async fn show(graph: &RunningMockGraph, id: &str) -> Value {
-    tests::server::answer(reqwest::Client::new().get(format!("{}/_sim/calls/{id}", graph.base_url)))
+    tests::http::answer(reqwest::Client::new().get(format!("{}/_sim/calls/{id}", graph.base_url)))
         .await
         .json
 }
@@ -264,7 +259,7 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<(String, CommsNotification)>) -> 
 fn client(graph: &RunningMockGraph) -> Client {
     Client::builder()
         .base_url(&graph.base_url)
-        .bearer_token("bot-token")
+        .bearer_token(GRAPH_TOKEN)
         .build()
 }
 
@@ -349,17 +344,16 @@ async fn a_bot_that_trusts_other_keys_never_handles_the_simulators_notifications
     let graph = graph(Duration::from_secs(15)).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let record = dir.path().join("record.jsonl");
-    let jwks = dir.path().join("other-keys.json");
     // Other keys under the simulator's own key id: only the signature tells them apart.
     let published =
-        tests::server::answer(reqwest::Client::new().get(format!("{}/_sim/jwks", graph.base_url)))
+        tests::http::answer(reqwest::Client::new().get(format!("{}/_sim/jwks", graph.base_url)))
             .await
             .json;
     let kid = published["keys"][0]["kid"]
         .as_str()
         .expect("the simulator's kid");
     let other = SigningKey::generate(kid).expect("key");
-    std::fs::write(&jwks, SigningKey::jwks([&other]).to_string()).expect("write");
+    let jwks = jwks_file(dir.path(), [&other]);
     let bot = bot(
         &graph,
         RejectReason::Busy,
@@ -437,9 +431,8 @@ async fn two_hundred_concurrent_calls_are_all_rejected_and_both_records_agree() 
 async fn neither_service_is_crashed_by_bad_requests() {
     let graph = graph(Duration::from_secs(15)).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let jwks = dir.path().join("keys.json");
-    let key = SigningKey::generate("test-key").expect("key");
-    std::fs::write(&jwks, SigningKey::jwks([&key]).to_string()).expect("write");
+    let key = signing_key();
+    let jwks = jwks_file(dir.path(), [&key]);
     let bot = bot(
         &graph,
         RejectReason::Busy,
@@ -448,13 +441,7 @@ async fn neither_service_is_crashed_by_bad_requests() {
         Some(jwks.display().to_string()),
     )
     .await;
-    let token = key
-        .sign(&SigningKey::graph_claims(
-            APP_ID,
-            "tenant",
-            Duration::from_secs(60),
-        ))
-        .expect("sign");
+    let token = fixtures::token(&key);
     let bearer = format!("Bearer {token}");
     let json = ("content-type", "application/json");
     let huge = format!(r#"{{"callbackUri": "{}"}}"#, "x".repeat(100 * 1024));
