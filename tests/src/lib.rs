@@ -1,10 +1,11 @@
 //! What the workspace tests share: where things are, the documented HTTP examples, the ids, keys
-//! and local servers of [`fixtures`], raw requests and their answers ([`http`]), and a recording
-//! server ([`recorder`]).
+//! and local servers of [`fixtures`], raw requests and their answers ([`http`]), a recording server
+//! ([`recorder`]), and the simulator's control API ([`simulator`]).
 
 pub mod fixtures;
 pub mod http;
 pub mod recorder;
+pub mod simulator;
 
 use std::path::PathBuf;
 
