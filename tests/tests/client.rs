@@ -1,4 +1,4 @@
-//! (c) The generated client against a recording server on 127.0.0.1: the documented requests go out
+//! The generated client against a recording server on 127.0.0.1: the documented requests go out
 //! as documented, 202 and 204 are success, and error bodies become typed errors.
 
 use msgraph_calls::types::RejectRequestBody;

@@ -1,4 +1,4 @@
-//! (b) Every documented example, and real-traffic variants of them, through the generated types:
+//! Every documented example, and real-traffic variants of them, through the generated types:
 //! a snapshot of the typed form, and re-serialization gives back the original JSON.
 
 use std::path::Path;
