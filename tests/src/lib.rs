@@ -1,8 +1,11 @@
-//! Helpers shared by the workspace tests: where things are, the documented HTTP examples,
-//! and a recording HTTP server on 127.0.0.1.
+//! What the workspace tests share: where things are, the documented HTTP examples, the ids, keys
+//! and local servers of [`fixtures`], raw requests and their answers ([`http`]), a recording server
+//! ([`recorder`]), and the simulator's control API ([`simulator`]).
 
+pub mod fixtures;
+pub mod http;
 pub mod recorder;
-pub mod server;
+pub mod simulator;
 
 use std::path::PathBuf;
 

@@ -92,7 +92,7 @@ impl Recorder {
                 response
             }
         };
-        let base_url = crate::server::serve(axum::Router::new().fallback(handler)).await;
+        let base_url = crate::fixtures::serve(axum::Router::new().fallback(handler)).await;
         Self { base_url, requests }
     }
 

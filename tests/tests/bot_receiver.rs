@@ -14,11 +14,12 @@ use msgraph_calls::runtime::receiver::{Delivery, DeliveryRoute};
 use msgraph_calls::types::{CommsNotification, CommsNotifications};
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
 use tests::HttpExample;
-use tests::server::{post, serve};
+use tests::fixtures::{
+    self, APP_ID, KEY_ID, ROTATED_KEY_ID, UNKNOWN_KEY_ID, jwks_file, listen_local, serve, serve_on,
+    signing_key,
+};
+use tests::http::{Answer, post};
 use tokio::sync::mpsc;
-
-const APP_ID: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
-const TENANT: &str = "aa67bd4c-8475-432d-bd41-39f255720e0a";
 
 /// What the handler saw: the method called, the route, and the notification.
 type Seen = (&'static str, DeliveryRoute, CommsNotification);
@@ -53,10 +54,9 @@ struct Bot {
 impl Bot {
     /// A bot whose JWKS file holds one freshly generated key.
     async fn start() -> Self {
-        let key = SigningKey::generate("graph-key-1").expect("key");
+        let key = signing_key();
         let dir = tempfile::tempdir().expect("temp dir");
-        let jwks = dir.path().join("jwks.json");
-        std::fs::write(&jwks, SigningKey::jwks([&key]).to_string()).expect("write jwks");
+        let jwks = jwks_file(dir.path(), [&key]);
         let auth = InboundAuth::jwt(JwtSettings::new(APP_ID, KeySource::File(jwks)));
         let (tx, seen) = mpsc::unbounded_channel();
         let receiver = CommsNotificationsReceiver::new(Forwarding(tx), auth)
@@ -72,16 +72,10 @@ impl Bot {
     }
 
     fn token(&self) -> String {
-        self.key
-            .sign(&SigningKey::graph_claims(
-                APP_ID,
-                TENANT,
-                Duration::from_secs(300),
-            ))
-            .expect("sign")
+        fixtures::token(&self.key)
     }
 
-    async fn deliver(&self, path: &str, token: Option<&str>, body: &str) -> tests::server::Answer {
+    async fn deliver(&self, path: &str, token: Option<&str>, body: &str) -> Answer {
         self.deliver_as(path, token, "application/json", body).await
     }
 
@@ -91,7 +85,7 @@ impl Bot {
         token: Option<&str>,
         content_type: &str,
         body: &str,
-    ) -> tests::server::Answer {
+    ) -> Answer {
         let bearer = token.map(|t| format!("Bearer {t}"));
         let mut headers = vec![("content-type", content_type)];
         if let Some(bearer) = &bearer {
@@ -217,14 +211,14 @@ fn hs256_token(claims: &serde_json::Value, kid: &str, secret: &[u8]) -> String {
 #[tokio::test]
 async fn bad_tokens_are_refused_and_never_reach_the_handler() {
     let mut bot = Bot::start().await;
-    let valid = SigningKey::graph_claims(APP_ID, TENANT, Duration::from_secs(300));
+    let valid = fixtures::claims();
     let with = |change: &dyn Fn(&mut serde_json::Map<String, serde_json::Value>)| {
         let mut claims = valid.as_object().expect("object").clone();
         change(&mut claims);
         serde_json::Value::Object(claims)
     };
     let now = valid["iat"].as_u64().expect("iat");
-    let other_key = SigningKey::generate("graph-key-unknown").expect("key");
+    let other_key = SigningKey::generate(UNKNOWN_KEY_ID).expect("key");
     // An impostor that names the bot's trusted key id, and a genuine token with edited claims.
     let impostor = SigningKey::generate(bot.key.kid()).expect("key");
     let tampered = {
@@ -309,20 +303,14 @@ async fn bad_tokens_are_refused_and_never_reach_the_handler() {
             "alg none",
             Some(format!(
                 "{}.{}.",
-                encode_json(
-                    &serde_json::json!({"alg": "none", "typ": "JWT", "kid": "graph-key-1"})
-                ),
+                encode_json(&serde_json::json!({"alg": "none", "typ": "JWT", "kid": KEY_ID})),
                 encode_json(&valid)
             )),
             401,
         ),
         (
             "HS256 with the public key",
-            Some(hs256_token(
-                &valid,
-                "graph-key-1",
-                public_key_text.as_bytes(),
-            )),
+            Some(hs256_token(&valid, KEY_ID, public_key_text.as_bytes())),
             401,
         ),
     ];
@@ -351,8 +339,8 @@ async fn bad_tokens_are_refused_and_never_reach_the_handler() {
 
 #[tokio::test]
 async fn keys_from_a_url_are_cached_and_an_unknown_kid_refreshes_once() {
-    let first = SigningKey::generate("k1").expect("key");
-    let second = SigningKey::generate("k2").expect("key");
+    let first = signing_key();
+    let second = SigningKey::generate(ROTATED_KEY_ID).expect("key");
     let published = Arc::new(Mutex::new(SigningKey::jwks([&first])));
     let fetches = Arc::new(AtomicUsize::new(0));
     let jwks_router = {
@@ -378,7 +366,7 @@ async fn keys_from_a_url_are_cached_and_an_unknown_kid_refreshes_once() {
     let body = HttpExample::load("notifications/incoming.http")
         .body
         .expect("body");
-    let claims = SigningKey::graph_claims(APP_ID, TENANT, Duration::from_secs(300));
+    let claims = fixtures::claims();
     let deliver = |token: String| {
         let url = format!("{bot_url}/api/calls");
         let body = body.clone();
@@ -417,7 +405,7 @@ async fn keys_from_a_url_are_cached_and_an_unknown_kid_refreshes_once() {
         "the unknown kid caused exactly one refresh"
     );
 
-    let stranger = SigningKey::generate("k3").expect("key");
+    let stranger = SigningKey::generate(UNKNOWN_KEY_ID).expect("key");
     assert_eq!(deliver(stranger.sign(&claims).expect("sign")).await, 401);
     assert_eq!(
         fetches.load(Ordering::SeqCst),
@@ -481,8 +469,8 @@ async fn a_slow_handler_never_holds_the_request_open() {
 
 #[tokio::test]
 async fn the_issuers_are_graphs_by_default_and_configurable() {
-    let key = SigningKey::generate("k").expect("key");
-    let mut claims = SigningKey::graph_claims(APP_ID, TENANT, Duration::from_secs(300));
+    let key = signing_key();
+    let mut claims = fixtures::claims();
     claims["iss"] = "https://api.botframework.com".into();
     let token = key.sign(&claims).expect("sign");
     let jwks = || KeySource::Jwks(SigningKey::jwks([&key]).to_string());
@@ -512,10 +500,7 @@ struct KeyEndpoint {
 async fn key_endpoint(keys: serde_json::Value) -> KeyEndpoint {
     let fetches = Arc::new(AtomicUsize::new(0));
     let failing = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (listener, base) = listen_local().await;
     let openid = serde_json::json!({ "issuer": "https://graph.microsoft.com", "jwks_uri": format!("{base}/keys") });
     let (counter, broken) = (fetches.clone(), failing.clone());
     let router = axum::Router::new()
@@ -541,7 +526,7 @@ async fn key_endpoint(keys: serde_json::Value) -> KeyEndpoint {
                 }
             }),
         );
-    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    serve_on(listener, router);
     KeyEndpoint {
         openid_url: format!("{base}/openid"),
         fetches,
@@ -559,7 +544,7 @@ async fn deliver_with(settings: JwtSettings, tokens: &[String]) -> Vec<u16> {
 }
 
 /// Like [`deliver_with`], with the whole answers.
-async fn answers_with(settings: JwtSettings, tokens: &[String]) -> Vec<tests::server::Answer> {
+async fn answers_with(settings: JwtSettings, tokens: &[String]) -> Vec<Answer> {
     let (tx, _seen) = mpsc::unbounded_channel();
     let url = serve(
         CommsNotificationsReceiver::new(Forwarding(tx), InboundAuth::jwt(settings)).into_router(),
@@ -582,9 +567,9 @@ async fn answers_with(settings: JwtSettings, tokens: &[String]) -> Vec<tests::se
 
 #[tokio::test]
 async fn keys_come_through_an_openid_configuration_and_unknown_kids_cannot_force_refreshes() {
-    let key = SigningKey::generate("k1").expect("key");
+    let key = signing_key();
     let endpoint = key_endpoint(SigningKey::jwks([&key])).await;
-    let claims = SigningKey::graph_claims(APP_ID, TENANT, Duration::from_secs(300));
+    let claims = fixtures::claims();
     let mut tokens = vec![key.sign(&claims).expect("sign")];
     for i in 0..5 {
         tokens.push(
@@ -609,14 +594,8 @@ async fn keys_come_through_an_openid_configuration_and_unknown_kids_cannot_force
 
 #[tokio::test]
 async fn a_failing_key_endpoint_falls_back_to_known_keys_and_is_not_hammered() {
-    let key = SigningKey::generate("k1").expect("key");
-    let token = key
-        .sign(&SigningKey::graph_claims(
-            APP_ID,
-            TENANT,
-            Duration::from_secs(300),
-        ))
-        .expect("sign");
+    let key = signing_key();
+    let token = fixtures::token(&key);
 
     // Known keys outlive a failed refresh: every request finds the keys stale here.
     let endpoint = key_endpoint(SigningKey::jwks([&key])).await;
@@ -670,14 +649,8 @@ async fn a_failing_key_endpoint_falls_back_to_known_keys_and_is_not_hammered() {
 
 #[tokio::test]
 async fn keys_are_never_fetched_over_plain_http_from_other_hosts() {
-    let key = SigningKey::generate("k1").expect("key");
-    let token = key
-        .sign(&SigningKey::graph_claims(
-            APP_ID,
-            TENANT,
-            Duration::from_secs(300),
-        ))
-        .expect("sign");
+    let key = signing_key();
+    let token = fixtures::token(&key);
     let settings = JwtSettings::new(APP_ID, KeySource::parse("http://keys.example.invalid/jwks"));
     let answer = answers_with(settings, &[token]).await.remove(0);
     answer.assert_graph_error(503, "SigningKeysUnavailable");

@@ -1,12 +1,11 @@
-//! (c) The generated client against a recording server on 127.0.0.1: the documented requests go out
+//! The generated client against a recording server on 127.0.0.1: the documented requests go out
 //! as documented, 202 and 204 are success, and error bodies become typed errors.
 
 use msgraph_calls::types::RejectRequestBody;
 use msgraph_calls::{Client, Error};
 use tests::HttpExample;
+use tests::fixtures::CALL_ID;
 use tests::recorder::{Recorder, Reply};
-
-const CALL_ID: &str = "57dab8b1-894c-409a-b240-bd8beae78896";
 
 fn client(recorder: &Recorder) -> Client {
     Client::builder()

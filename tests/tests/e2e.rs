@@ -3,12 +3,11 @@
 //! rejects through the generated client, and both records agree.
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use example_bot::{BotConfig, RunningBot};
-use mock_graph::{Config, MockGraph, RunningMockGraph};
+use mock_graph::{Config, RunningMockGraph};
 use msgraph_calls::runtime::auth::{InboundAuth, JwtSettings, KeySource};
 use msgraph_calls::runtime::mock::SigningKey;
 use msgraph_calls::runtime::receiver::Delivery;
@@ -17,22 +16,18 @@ use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsRecei
 use msgraph_calls::{Client, Error};
 use serde_json::{Value, json};
 use tests::HttpExample;
-use tests::server::{post, serve};
+use tests::fixtures::{APP_ID, GRAPH_TOKEN, jwks_file, listen_local, serve};
+use tests::http::post;
+use tests::simulator::{self, delivery, place, show, wait_for};
 use tokio::sync::mpsc;
 
-const APP_ID: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
-
 async fn graph(ring_timeout: Duration) -> RunningMockGraph {
-    let config = Config {
-        app_id: APP_ID.to_owned(),
+    simulator::start(Config {
         ring_timeout,
-        allow_http_callbacks: true,
         retry_backoff: Duration::from_millis(50),
         ..Config::default()
-    };
-    MockGraph::start_local(config)
-        .await
-        .expect("the simulator starts")
+    })
+    .await
 }
 
 /// Starts the example bot against `graph`; with `callback`, it sends a per-call callback URL of its
@@ -44,65 +39,19 @@ async fn bot(
     record: &Path,
     jwks: Option<String>,
 ) -> RunningBot {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address: SocketAddr = listener.local_addr().expect("address");
+    let (listener, base_url) = listen_local().await;
     let config = BotConfig {
         graph_url: graph.base_url.clone(),
         app_id: APP_ID.to_owned(),
         jwks: jwks.unwrap_or_else(|| format!("{}/_sim/jwks", graph.base_url)),
         reason,
-        callback_uri: callback.then(|| format!("http://{address}/api/calls/callback")),
+        callback_uri: callback.then(|| format!("{base_url}/api/calls/callback")),
         record: Some(record.to_path_buf()),
-        token: "bot-token".to_owned(),
+        token: GRAPH_TOKEN.to_owned(),
     };
     example_bot::serve(config, listener)
         .await
         .expect("the bot starts")
-}
-
-async fn place(graph: &RunningMockGraph, body: Value) -> String {
-    let answer = post(
-        &format!("{}/_sim/calls", graph.base_url),
-        &[("content-type", "application/json")],
-        body.to_string(),
-    )
-    .await;
-    assert_eq!(answer.status, 201, "{:#}", answer.json);
-    answer.json["id"].as_str().expect("an id").to_owned()
-}
-
-async fn show(graph: &RunningMockGraph, id: &str) -> Value {
-    tests::server::answer(
-        tests::server::client().get(format!("{}/_sim/calls/{id}", graph.base_url)),
-    )
-    .await
-    .json
-}
-
-/// Polls the call until `done` holds (up to 15 s).
-async fn wait_for(graph: &RunningMockGraph, id: &str, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let call = show(graph, id).await;
-        if done(&call) {
-            return call;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the call never got there: {call:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// The call's delivery of `change`, once finished.
-fn delivery<'a>(call: &'a Value, change: &str) -> Option<&'a Value> {
-    call["notifications"]
-        .as_array()?
-        .iter()
-        .find(|n| n["changeType"] == change && n["done"] == true)
 }
 
 fn terminated_and_told(call: &Value) -> bool {
@@ -266,7 +215,7 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<(String, CommsNotification)>) -> 
 fn client(graph: &RunningMockGraph) -> Client {
     Client::builder()
         .base_url(&graph.base_url)
-        .bearer_token("bot-token")
+        .bearer_token(GRAPH_TOKEN)
         .build()
 }
 
@@ -351,17 +300,16 @@ async fn a_bot_that_trusts_other_keys_never_handles_the_simulators_notifications
     let graph = graph(Duration::from_secs(15)).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let record = dir.path().join("record.jsonl");
-    let jwks = dir.path().join("other-keys.json");
     // Other keys under the simulator's own key id: only the signature tells them apart.
     let published =
-        tests::server::answer(tests::server::client().get(format!("{}/_sim/jwks", graph.base_url)))
+        tests::http::answer(tests::http::client().get(format!("{}/_sim/jwks", graph.base_url)))
             .await
             .json;
     let kid = published["keys"][0]["kid"]
         .as_str()
         .expect("the simulator's kid");
     let other = SigningKey::generate(kid).expect("key");
-    std::fs::write(&jwks, SigningKey::jwks([&other]).to_string()).expect("write");
+    let jwks = jwks_file(dir.path(), [&other]);
     let bot = bot(
         &graph,
         RejectReason::Busy,
@@ -433,237 +381,4 @@ async fn two_hundred_concurrent_calls_are_all_rejected_and_both_records_agree() 
         assert_eq!(seen.len(), 200, "{change}");
         assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), ids, "{change}");
     }
-}
-
-#[tokio::test]
-async fn neither_service_is_crashed_by_bad_requests() {
-    let graph = graph(Duration::from_secs(15)).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let jwks = dir.path().join("keys.json");
-    let key = SigningKey::generate("test-key").expect("key");
-    std::fs::write(&jwks, SigningKey::jwks([&key]).to_string()).expect("write");
-    let bot = bot(
-        &graph,
-        RejectReason::Busy,
-        false,
-        &dir.path().join("r.jsonl"),
-        Some(jwks.display().to_string()),
-    )
-    .await;
-    let token = key
-        .sign(&SigningKey::graph_claims(
-            APP_ID,
-            "tenant",
-            Duration::from_secs(60),
-        ))
-        .expect("sign");
-    let bearer = format!("Bearer {token}");
-    let json = ("content-type", "application/json");
-    let huge = format!(r#"{{"callbackUri": "{}"}}"#, "x".repeat(100 * 1024));
-    let sim = &graph.base_url;
-    type Case<'a> = (String, Vec<(&'a str, &'a str)>, String, u16);
-    let cases: Vec<Case> = vec![
-        (format!("{sim}/_sim/calls"), vec![json], "{".into(), 400),
-        (
-            format!("{sim}/_sim/calls"),
-            vec![json],
-            r#"{"callbackUri": 5}"#.into(),
-            400,
-        ),
-        (
-            format!("{sim}/_sim/calls"),
-            vec![json],
-            r#"{"callbackUri": "http://bot.contoso.com/api/calls"}"#.into(),
-            400,
-        ),
-        (
-            format!("{sim}/_sim/calls"),
-            vec![("content-type", "text/plain")],
-            "{}".into(),
-            415,
-        ),
-        (format!("{sim}/_sim/calls"), vec![json], huge.clone(), 413),
-        (format!("{sim}/no/such/path"), vec![json], "{}".into(), 404),
-        (
-            format!("{sim}/communications/calls/x/reject"),
-            vec![json],
-            "{}".into(),
-            401,
-        ),
-        (
-            format!("{sim}/communications/calls/x/reject"),
-            vec![json, ("authorization", "Bearer t")],
-            "{".into(),
-            400,
-        ),
-        (bot.webhook_url(), vec![json], "{}".into(), 401),
-        (
-            bot.webhook_url(),
-            vec![json, ("authorization", "Bearer not.a.jwt")],
-            "{}".into(),
-            401,
-        ),
-        (
-            bot.webhook_url(),
-            vec![json, ("authorization", bearer.as_str())],
-            "{".into(),
-            400,
-        ),
-        (
-            bot.webhook_url(),
-            vec![json, ("authorization", bearer.as_str())],
-            huge.clone(),
-            413,
-        ),
-        (
-            format!("{}/no/such/path", bot.base_url),
-            vec![json],
-            "{}".into(),
-            404,
-        ),
-    ];
-    for (url, headers, body, status) in cases {
-        let answer = post(&url, &headers, body).await;
-        assert_eq!(answer.status, status, "{url}: {:#}", answer.json);
-        assert!(
-            answer.json["error"]["code"].is_string(),
-            "{url}: a Graph-style error body: {:#}",
-            answer.json
-        );
-    }
-    let id = place(&graph, documented_call(&bot.webhook_url())).await;
-    assert!(
-        show(&graph, &id).await["state"].is_string(),
-        "the simulator still serves"
-    );
-    let ok = post(
-        &bot.webhook_url(),
-        &[json, ("authorization", bearer.as_str())],
-        r#"{"value": []}"#,
-    )
-    .await;
-    assert_eq!(ok.status, 202, "the bot still serves");
-}
-
-/// A webhook that answers the given statuses in turn, then 202, and counts what it gets.
-async fn flaky_webhook(
-    statuses: Vec<u16>,
-    delay: Duration,
-) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let seen = std::sync::Arc::new(AtomicUsize::new(0));
-    let counter = seen.clone();
-    let router = axum::Router::new().route(
-        "/api/calls",
-        axum::routing::post(move || {
-            let n = counter.fetch_add(1, Ordering::SeqCst);
-            let status = statuses.get(n).copied().unwrap_or(202);
-            async move {
-                tokio::time::sleep(delay).await;
-                axum::http::StatusCode::from_u16(status).expect("status")
-            }
-        }),
-    );
-    (format!("{}/api/calls", serve(router).await), seen)
-}
-
-async fn graph_with(config: Config) -> RunningMockGraph {
-    MockGraph::start_local(Config {
-        app_id: APP_ID.to_owned(),
-        allow_http_callbacks: true,
-        ..config
-    })
-    .await
-    .expect("starts")
-}
-
-#[tokio::test]
-async fn failed_deliveries_are_recorded_and_retried_with_backoff() {
-    let retrying = Config {
-        retry_backoff: Duration::from_millis(20),
-        delivery_attempts: 4,
-        ..Config::default()
-    };
-
-    // 5xx twice, then accepted.
-    let graph = graph_with(retrying.clone()).await;
-    let (webhook, _) = flaky_webhook(vec![503, 500], Duration::ZERO).await;
-    let id = place(&graph, json!({ "callbackUri": webhook })).await;
-    let call = wait_for(&graph, &id, |c| delivery(c, "created").is_some()).await;
-    assert_eq!(
-        delivery(&call, "created").expect("created")["attempts"],
-        json!([503, 500, 202])
-    );
-
-    // A refused connection, every time: bounded.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("address")
-    };
-    let id = place(
-        &graph,
-        json!({ "callbackUri": format!("http://{closed}/api/calls") }),
-    )
-    .await;
-    let call = wait_for(&graph, &id, |c| delivery(c, "created").is_some()).await;
-    let created = delivery(&call, "created").expect("created");
-    assert_eq!(created["attempts"], json!([null, null, null, null]));
-    assert!(created["error"].as_str().is_some_and(|e| !e.is_empty()));
-
-    // A 4xx is the bot's answer, not a failure to deliver: no retry.
-    let (webhook, seen) = flaky_webhook(vec![403], Duration::ZERO).await;
-    let id = place(&graph, json!({ "callbackUri": webhook })).await;
-    let call = wait_for(&graph, &id, |c| delivery(c, "created").is_some()).await;
-    assert_eq!(
-        delivery(&call, "created").expect("created")["attempts"],
-        json!([403])
-    );
-    assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
-}
-
-#[tokio::test]
-async fn a_slow_bot_never_blocks_the_api_and_timeouts_are_retried() {
-    let config = Config {
-        delivery_timeout: Duration::from_secs(1),
-        delivery_attempts: 2,
-        retry_backoff: Duration::from_millis(10),
-        ..Config::default()
-    };
-    let graph = graph_with(config).await;
-    let (webhook, _) = flaky_webhook(vec![], Duration::from_secs(4)).await;
-    let id = place(&graph, json!({ "callbackUri": webhook })).await;
-    let pending = show(&graph, &id).await;
-    assert_eq!(
-        pending["notifications"][0]["done"], false,
-        "the call was placed while its delivery was still under way"
-    );
-    let call = wait_for(&graph, &id, |c| delivery(c, "created").is_some()).await;
-    assert_eq!(
-        delivery(&call, "created").expect("created")["attempts"],
-        json!([null, null]),
-        "both attempts timed out"
-    );
-}
-
-#[tokio::test]
-async fn http_callbacks_need_the_local_development_flag() {
-    let strict = MockGraph::start_local(Config {
-        app_id: APP_ID.to_owned(),
-        ..Config::default()
-    })
-    .await
-    .expect("starts");
-    let answer = post(
-        &format!("{}/_sim/calls", strict.base_url),
-        &[("content-type", "application/json")],
-        json!({ "callbackUri": "http://127.0.0.1:9/api/calls" }).to_string(),
-    )
-    .await;
-    answer.assert_graph_error(400, "BadRequest");
-    assert!(
-        answer.json["error"]["message"]
-            .as_str()
-            .expect("message")
-            .contains("--allow-http-callbacks")
-    );
 }

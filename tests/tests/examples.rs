@@ -1,4 +1,4 @@
-//! (b) Every documented example, and real-traffic variants of them, through the generated types:
+//! Every documented example, and real-traffic variants of them, through the generated types:
 //! a snapshot of the typed form, and re-serialization gives back the original JSON.
 
 use std::path::Path;
@@ -7,6 +7,7 @@ use msgraph_calls::types::{CommsNotifications, RejectRequestBody};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tests::HttpExample;
+use tests::fixtures::TENANT_ID;
 
 /// Parses `json` as `T`, snapshots the typed form, and asserts that nothing was lost.
 fn check<T: DeserializeOwned + Serialize + std::fmt::Debug>(kind: &str, json: &str) -> T {
@@ -132,10 +133,7 @@ fn derived_types_are_read_through_their_odata_type() {
     let caller = caller
         .as_communications_user_identity()
         .expect("a communicationsUserIdentity");
-    assert_eq!(
-        caller.tenant_id.as_deref(),
-        Some("aa67bd4c-8475-432d-bd41-39f255720e0a")
-    );
+    assert_eq!(caller.tenant_id.as_deref(), Some(TENANT_ID));
 
     // The documented payload names no derived types on nested objects.
     let documented: CommsNotifications =

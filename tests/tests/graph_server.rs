@@ -12,9 +12,8 @@ use msgraph_calls::server::{CommunicationsCall, CommunicationsCallServer, Reject
 use msgraph_calls::types::{MainError, ODataError, RejectReason, RejectRequestBody};
 use msgraph_calls::{Client, Error};
 use tests::HttpExample;
-use tests::server::{Answer, answer, client, post, serve};
-
-const CALL_ID: &str = "57dab8b1-894c-409a-b240-bd8beae78896";
+use tests::fixtures::{CALL_ID, serve};
+use tests::http::{Answer, answer, client, post};
 
 /// Records every reject it is given; answers 404 for the call id `gone`.
 #[derive(Clone, Default)]

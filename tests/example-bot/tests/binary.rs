@@ -6,6 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use mock_graph::{Config, MockGraph};
+use tests::fixtures::DEMO_APP_ID;
 
 /// The running binary; killed when dropped.
 struct Running(Child);
@@ -20,7 +21,7 @@ impl Drop for Running {
 #[tokio::test]
 async fn the_binary_rejects_a_placed_call_and_survives_bad_requests() {
     let graph = MockGraph::start_local(Config {
-        app_id: "demo-bot".into(),
+        app_id: DEMO_APP_ID.into(),
         allow_http_callbacks: true,
         ..Config::default()
     })
@@ -35,7 +36,7 @@ async fn the_binary_rejects_a_placed_call_and_survives_bad_requests() {
             "--graph-url",
             &graph.base_url,
             "--app-id",
-            "demo-bot",
+            DEMO_APP_ID,
         ])
         .args([
             "--jwks",

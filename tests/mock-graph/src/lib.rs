@@ -18,6 +18,13 @@ use msgraph_calls::runtime::mock::SigningKey;
 
 pub use state::{CallState, DeliveryRecord};
 
+/// The bot's application id when none is given: the target application of the documented incoming
+/// call.
+pub const DEFAULT_APP_ID: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
+
+/// The tenant notifications are sent for when no other is given.
+pub const DEFAULT_TENANT_ID: &str = "aa67bd4c-8475-432d-bd41-39f255720e0a";
+
 /// How the simulator behaves.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -40,8 +47,8 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            app_id: "2891555a-92ff-42e6-80fa-6e1300c6b5c6".to_owned(),
-            tenant_id: "aa67bd4c-8475-432d-bd41-39f255720e0a".to_owned(),
+            app_id: DEFAULT_APP_ID.to_owned(),
+            tenant_id: DEFAULT_TENANT_ID.to_owned(),
             ring_timeout: Duration::from_secs(15),
             allow_http_callbacks: false,
             delivery_attempts: 4,

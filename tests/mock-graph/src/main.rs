@@ -15,11 +15,7 @@ struct Flags {
     #[arg(long, value_name = "ADDR")]
     listen: SocketAddr,
     /// The bot's application id: the audience of notification tokens.
-    #[arg(
-        long,
-        value_name = "ID",
-        default_value = "2891555a-92ff-42e6-80fa-6e1300c6b5c6"
-    )]
+    #[arg(long, value_name = "ID", default_value = mock_graph::DEFAULT_APP_ID)]
     app_id: String,
     /// How long an incoming call rings before it times out, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 15)]

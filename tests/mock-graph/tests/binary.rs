@@ -4,6 +4,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+use tests::fixtures::DEMO_APP_ID;
+
 /// The running binary; killed when dropped.
 struct Running(Child);
 
@@ -52,7 +54,7 @@ async fn send(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
 async fn bad_requests_get_graph_errors_and_the_binary_keeps_serving() {
     let (_running, url) = start(&[
         "--app-id",
-        "demo-bot",
+        DEMO_APP_ID,
         "--ring-timeout",
         "5",
         "--allow-http-callbacks",

@@ -1,16 +1,5 @@
-//! Serving a router on an ephemeral port of 127.0.0.1, and sending raw requests to it.
-
-/// Serves `router` on 127.0.0.1 and returns `http://127.0.0.1:PORT`.
-pub async fn serve(router: axum::Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1");
-    let address = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        axum::serve(listener, router).await.expect("serve");
-    });
-    format!("http://{address}")
-}
+//! Sending raw requests to a server on 127.0.0.1 and reading its answers, Graph-style errors
+//! included.
 
 /// A response as a test sees it.
 #[derive(Debug)]
