@@ -69,3 +69,19 @@ pub async fn answer(request: reqwest::RequestBuilder) -> Answer {
         json: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
     }
 }
+
+/// A request a server must refuse: its URL, headers and body, and the status it must get.
+pub type Refusal<'a> = (String, Vec<(&'a str, &'a str)>, String, u16);
+
+/// Sends each request and asserts that it gets its status with a Graph-style error body.
+pub async fn assert_refused(cases: Vec<Refusal<'_>>) {
+    for (url, headers, body, status) in cases {
+        let answer = post(&url, &headers, body).await;
+        assert_eq!(answer.status, status, "{url}: {:#}", answer.json);
+        assert!(
+            answer.json["error"]["code"].is_string(),
+            "{url}: a Graph-style error body: {:#}",
+            answer.json
+        );
+    }
+}

@@ -5,7 +5,7 @@ use example_bot::BotConfig;
 use mock_graph::Config;
 use msgraph_calls::types::RejectReason;
 use tests::fixtures::{self, APP_ID, GRAPH_TOKEN, jwks_file, listen_local, signing_key};
-use tests::http::post;
+use tests::http::{Refusal, assert_refused, post};
 use tests::simulator;
 
 #[tokio::test]
@@ -31,8 +31,7 @@ async fn bad_deliveries_get_graph_errors_and_the_bot_goes_on_serving() {
     let bearer = format!("Bearer {token}");
     let json = ("content-type", "application/json");
     let huge = format!(r#"{{"callbackUri": "{}"}}"#, "x".repeat(100 * 1024));
-    type Case<'a> = (String, Vec<(&'a str, &'a str)>, String, u16);
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Refusal> = vec![
         (bot.webhook_url(), vec![json], "{}".into(), 401),
         (
             bot.webhook_url(),
@@ -59,15 +58,7 @@ async fn bad_deliveries_get_graph_errors_and_the_bot_goes_on_serving() {
             404,
         ),
     ];
-    for (url, headers, body, status) in cases {
-        let answer = post(&url, &headers, body).await;
-        assert_eq!(answer.status, status, "{url}: {:#}", answer.json);
-        assert!(
-            answer.json["error"]["code"].is_string(),
-            "{url}: a Graph-style error body: {:#}",
-            answer.json
-        );
-    }
+    assert_refused(cases).await;
     let ok = post(
         &bot.webhook_url(),
         &[json, ("authorization", bearer.as_str())],

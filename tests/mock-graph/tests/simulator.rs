@@ -10,7 +10,7 @@ use std::time::Duration;
 use mock_graph::{Config, MockGraph};
 use serde_json::json;
 use tests::fixtures::{APP_ID, serve};
-use tests::http::post;
+use tests::http::{Refusal, assert_refused, post};
 use tests::simulator::{delivery, place, show, start, wait_for};
 
 /// A webhook that answers the given statuses in turn, then 202, and counts what it gets.
@@ -41,8 +41,7 @@ async fn bad_requests_get_graph_errors_and_the_simulator_goes_on_serving() {
     let json = ("content-type", "application/json");
     let huge = format!(r#"{{"callbackUri": "{}"}}"#, "x".repeat(100 * 1024));
     let sim = &graph.base_url;
-    type Case<'a> = (String, Vec<(&'a str, &'a str)>, String, u16);
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Refusal> = vec![
         (format!("{sim}/_sim/calls"), vec![json], "{".into(), 400),
         (
             format!("{sim}/_sim/calls"),
@@ -77,15 +76,7 @@ async fn bad_requests_get_graph_errors_and_the_simulator_goes_on_serving() {
             400,
         ),
     ];
-    for (url, headers, body, status) in cases {
-        let answer = post(&url, &headers, body).await;
-        assert_eq!(answer.status, status, "{url}: {:#}", answer.json);
-        assert!(
-            answer.json["error"]["code"].is_string(),
-            "{url}: a Graph-style error body: {:#}",
-            answer.json
-        );
-    }
+    assert_refused(cases).await;
     let (webhook, _) = flaky_webhook(vec![], Duration::ZERO).await;
     let id = place(&graph, json!({ "callbackUri": webhook })).await;
     assert!(
