@@ -1,9 +1,11 @@
 //! What the workspace tests share: where things are, the documented HTTP examples, the ids, keys
 //! and local servers of [`fixtures`], raw requests and their answers ([`http`]), a recording server
-//! ([`recorder`]), and the simulator's control API ([`simulator`]).
+//! ([`recorder`]), the simulator's control API ([`simulator`]), and the project's binaries run
+//! as processes ([`process`]).
 
 pub mod fixtures;
 pub mod http;
+pub mod process;
 pub mod recorder;
 pub mod simulator;
 

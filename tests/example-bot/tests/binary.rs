@@ -1,22 +1,12 @@
 //! The `example-bot` binary as the README runs it, against an in-process simulator: it rejects an
 //! incoming call, records what it received, and refuses bad deliveries without going down.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use mock_graph::{Config, MockGraph};
 use tests::fixtures::DEMO_APP_ID;
-
-/// The running binary; killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use tests::process::start_reporting_url;
 
 #[tokio::test]
 async fn the_binary_rejects_a_placed_call_and_survives_bad_requests() {
@@ -29,7 +19,8 @@ async fn the_binary_rejects_a_placed_call_and_survives_bad_requests() {
     .expect("the simulator starts");
     let dir = tempfile::tempdir().expect("temp dir");
     let record = dir.path().join("calls.jsonl");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_example-bot"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_example-bot"));
+    command
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -46,18 +37,8 @@ async fn the_binary_rejects_a_placed_call_and_survives_bad_requests() {
         ])
         .arg("--record")
         .arg(&record)
-        .env("GRAPH_TOKEN", "demo")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let _running = Running(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the binary reports its webhook");
-    let webhook = line.trim().rsplit(' ').next().expect("a URL").to_owned();
+        .env("GRAPH_TOKEN", "demo");
+    let (_running, webhook) = start_reporting_url(command);
 
     let http = reqwest::Client::new();
     for (body, auth, status) in [

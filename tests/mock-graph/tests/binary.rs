@@ -1,44 +1,16 @@
 //! The `mock-graph` binary as the README runs it: it starts from its flags, reports its address, and
 //! answers malformed, huge and unknown requests with Graph-style 4xx errors without going down.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use tests::fixtures::DEMO_APP_ID;
-
-/// The running binary; killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use tests::process::{Running, start_reporting_url};
 
 /// Starts the binary on an ephemeral port and returns its base URL.
 fn start(args: &[&str]) -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mock-graph"))
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let running = Running(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("the binary reports its address");
-    let url = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .expect("an address")
-        .to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
-    (running, url)
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mock-graph"));
+    command.args(["--listen", "127.0.0.1:0"]).args(args);
+    start_reporting_url(command)
 }
 
 async fn send(request: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
