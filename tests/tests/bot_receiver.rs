@@ -217,6 +217,10 @@ async fn bad_tokens_are_refused_and_never_reach_the_handler() {
         change(&mut claims);
         serde_json::Value::Object(claims)
     };
+    // The bot's own key, signing the valid claims as `change` edits them.
+    let signed = |change: &dyn Fn(&mut serde_json::Map<String, serde_json::Value>)| {
+        Some(bot.key.sign(&with(change)).expect("sign"))
+    };
     let now = valid["iat"].as_u64().expect("iat");
     let other_key = SigningKey::generate(UNKNOWN_KEY_ID).expect("key");
     // An impostor that names the bot's trusted key id, and a genuine token with edited claims.
@@ -235,57 +239,37 @@ async fn bad_tokens_are_refused_and_never_reach_the_handler() {
         ("malformed", Some("not-a-jwt".to_owned()), 401),
         (
             "expired",
-            Some(
-                bot.key
-                    .sign(&with(&|c| {
-                        c.insert("exp".into(), (now - 3600).into());
-                    }))
-                    .expect("sign"),
-            ),
+            signed(&|c| {
+                c.insert("exp".into(), (now - 3600).into());
+            }),
             401,
         ),
         (
             "not yet valid",
-            Some(
-                bot.key
-                    .sign(&with(&|c| {
-                        c.insert("nbf".into(), (now + 3600).into());
-                    }))
-                    .expect("sign"),
-            ),
+            signed(&|c| {
+                c.insert("nbf".into(), (now + 3600).into());
+            }),
             401,
         ),
         (
             "wrong audience",
-            Some(
-                bot.key
-                    .sign(&with(&|c| {
-                        c.insert("aud".into(), "another-bot".into());
-                    }))
-                    .expect("sign"),
-            ),
+            signed(&|c| {
+                c.insert("aud".into(), "another-bot".into());
+            }),
             403,
         ),
         (
             "wrong issuer",
-            Some(
-                bot.key
-                    .sign(&with(&|c| {
-                        c.insert("iss".into(), "https://evil.example".into());
-                    }))
-                    .expect("sign"),
-            ),
+            signed(&|c| {
+                c.insert("iss".into(), "https://evil.example".into());
+            }),
             403,
         ),
         (
             "no tid",
-            Some(
-                bot.key
-                    .sign(&with(&|c| {
-                        c.remove("tid");
-                    }))
-                    .expect("sign"),
-            ),
+            signed(&|c| {
+                c.remove("tid");
+            }),
             403,
         ),
         (
