@@ -401,20 +401,26 @@ async fn keys_from_a_url_are_cached_and_an_unknown_kid_refreshes_once() {
     }
 }
 
+/// Posts the documented notification `example` (such as `deleted`) to the webhook at `url`,
+/// without a token.
+async fn post_unsigned(url: &str, example: &str) -> tests::http::Answer {
+    let body = HttpExample::load(&format!("notifications/{example}.http"))
+        .body
+        .expect("body");
+    post(
+        &format!("{url}/api/calls"),
+        &[("content-type", "application/json")],
+        body,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn disabled_authentication_accepts_unsigned_deliveries() {
     let (tx, mut seen) = mpsc::unbounded_channel();
     let auth = InboundAuth::insecure_disabled_for_local_development_only();
     let url = serve(CommsNotificationsReceiver::new(Forwarding(tx), auth).into_router()).await;
-    let body = HttpExample::load("notifications/deleted.http")
-        .body
-        .expect("body");
-    let answer = post(
-        &format!("{url}/api/calls"),
-        &[("content-type", "application/json")],
-        body,
-    )
-    .await;
+    let answer = post_unsigned(&url, "deleted").await;
     assert_eq!(answer.status, 202);
     assert_eq!(seen.recv().await.expect("called").0, "deleted");
 }
@@ -434,15 +440,7 @@ async fn a_slow_handler_never_holds_the_request_open() {
     let (tx, mut seen) = mpsc::unbounded_channel();
     let auth = InboundAuth::insecure_disabled_for_local_development_only();
     let url = serve(CommsNotificationsReceiver::new(Slow(tx), auth).into_router()).await;
-    let body = HttpExample::load("notifications/incoming.http")
-        .body
-        .expect("body");
-    let answer = post(
-        &format!("{url}/api/calls"),
-        &[("content-type", "application/json")],
-        body,
-    )
-    .await;
+    let answer = post_unsigned(&url, "incoming").await;
     assert_eq!(answer.status, 202);
     assert!(
         seen.try_recv().is_err(),
