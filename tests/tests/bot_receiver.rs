@@ -532,19 +532,24 @@ async fn answers_with(settings: JwtSettings, tokens: &[String]) -> Vec<Answer> {
         CommsNotificationsReceiver::new(Forwarding(tx), InboundAuth::jwt(settings)).into_router(),
     )
     .await;
+    let mut answers = Vec::new();
+    for token in tokens {
+        answers.push(post_deleted(&url, token).await);
+    }
+    answers
+}
+
+/// Posts the documented `deleted` notification to the webhook at `url` with `token`.
+async fn post_deleted(url: &str, token: &str) -> Answer {
     let body = HttpExample::load("notifications/deleted.http")
         .body
         .expect("body");
-    let mut answers = Vec::new();
-    for token in tokens {
-        let bearer = format!("Bearer {token}");
-        let headers = [
-            ("content-type", "application/json"),
-            ("authorization", bearer.as_str()),
-        ];
-        answers.push(post(&format!("{url}/api/calls"), &headers, body.clone()).await);
-    }
-    answers
+    let bearer = format!("Bearer {token}");
+    let headers = [
+        ("content-type", "application/json"),
+        ("authorization", bearer.as_str()),
+    ];
+    post(&format!("{url}/api/calls"), &headers, body).await
 }
 
 #[tokio::test]
@@ -589,25 +594,10 @@ async fn a_failing_key_endpoint_falls_back_to_known_keys_and_is_not_hammered() {
         CommsNotificationsReceiver::new(Forwarding(tx), InboundAuth::jwt(settings)).into_router(),
     )
     .await;
-    let body = HttpExample::load("notifications/deleted.http")
-        .body
-        .expect("body");
-    let bearer = format!("Bearer {token}");
-    let headers = [
-        ("content-type", "application/json"),
-        ("authorization", bearer.as_str()),
-    ];
-    assert_eq!(
-        post(&format!("{url}/api/calls"), &headers, body.clone())
-            .await
-            .status,
-        202
-    );
+    assert_eq!(post_deleted(&url, &token).await.status, 202);
     endpoint.failing.store(true, Ordering::SeqCst);
     assert_eq!(
-        post(&format!("{url}/api/calls"), &headers, body)
-            .await
-            .status,
+        post_deleted(&url, &token).await.status,
         202,
         "the known key still works"
     );
