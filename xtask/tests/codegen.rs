@@ -158,10 +158,23 @@ fn the_official_v1_slice_generates_a_crate_that_compiles() {
     let (out, target_dir) = scratch("graph-v1-slice");
     let spec = project_root().join("tests/fixtures/graph-v1-slice.yaml");
     codegen(&spec, &out, Mode::Write).expect_ok();
-    assert!(
-        out.join("src/runtime/mod.rs").exists(),
-        "the runtime is vendored"
-    );
+    // The runtime is vendored byte for byte: its `lib.rs` as `mod.rs`, every other file as it is.
+    let runtime_src = project_root().join("codegen/runtime/src");
+    for entry in std::fs::read_dir(&runtime_src).expect("the runtime's sources") {
+        let original = entry.expect("a directory entry").path();
+        let name = original.file_name().expect("a file name").to_owned();
+        let vendored = match name.to_str() {
+            Some("lib.rs") => out.join("src/runtime/mod.rs"),
+            _ => out.join("src/runtime").join(&name),
+        };
+        assert_eq!(
+            std::fs::read(&vendored).expect("the vendored copy"),
+            std::fs::read(&original).expect("the original"),
+            "{} is not a byte-for-byte copy of {}",
+            vendored.display(),
+            original.display()
+        );
+    }
     build(&out, &target_dir);
 
     let again = codegen(&spec, &out, Mode::Check);
