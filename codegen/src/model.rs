@@ -358,6 +358,9 @@ pub struct NotificationShape {
     pub resource_field: String,
     /// The Rust name of the resource type (`Call`).
     pub resource_type: String,
+    /// The Rust name of the string field that says where the resource is (`resource_url`), and
+    /// whether it is required, if one notification has it.
+    pub resource_url_field: Option<(String, bool)>,
 }
 
 #[cfg(test)]

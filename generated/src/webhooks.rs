@@ -13,31 +13,6 @@
 ///
 /// Each method runs after the delivery was answered `202`; work that outlives it should be spawned or queued by the handler itself. Methods not implemented ignore their notifications.
 pub trait CommsNotificationsHandler: Send + Sync + 'static {
-    /// Every accepted delivery, after it was answered. By default, hands each notification
-    /// to the method of its change type, in order.
-    fn notifications(
-        &self,
-        delivery: crate::runtime::receiver::Delivery,
-        payload: crate::types::CommsNotifications,
-    ) -> impl ::std::future::Future<Output = ()> + Send {
-        async move {
-            for notification in payload.value.unwrap_or_default() {
-                match notification.change_type.clone() {
-                    ::std::option::Option::Some(crate::types::ChangeType::Created) => {
-                        self.created(&delivery, notification).await
-                    }
-                    ::std::option::Option::Some(crate::types::ChangeType::Updated) => {
-                        self.updated(&delivery, notification).await
-                    }
-                    ::std::option::Option::Some(crate::types::ChangeType::Deleted) => {
-                        self.deleted(&delivery, notification).await
-                    }
-                    _ => self.other_change(&delivery, notification).await,
-                }
-            }
-        }
-    }
-
     /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::Call`].
     fn created(
         &self,
@@ -77,6 +52,19 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         let _ = (delivery, notification);
         async {}
     }
+
+    /// A notification that is JSON but does not fit the types (a resource of another shape,
+    /// a value of another type), exactly as it came, and why it does not fit. The delivery
+    /// was accepted all the same: nothing authenticated is refused for its shape.
+    fn unreadable_notification(
+        &self,
+        delivery: &crate::runtime::receiver::Delivery,
+        notification: ::serde_json::Value,
+        problem: ::std::string::String,
+    ) -> impl ::std::future::Future<Output = ()> + Send {
+        let _ = (delivery, notification, problem);
+        async {}
+    }
 }
 
 /// Receives `CommsNotifications` deliveries for a [`CommsNotificationsHandler`]: checks the token, the content type, the size and the body, answers `202`, then dispatches. See [`crate::runtime::receiver::Receiver`].
@@ -89,17 +77,50 @@ impl<H: CommsNotificationsHandler> crate::runtime::__private::Dispatch
 {
     type Handler = H;
     type Body = crate::types::CommsNotifications;
+    type Notification = crate::types::CommsNotification;
     const STATUS: u16 = 202u16;
     const DEFAULT_PATH: &'static str = "/api/calls";
     fn new(handler: H) -> Self {
         Self(handler)
     }
 
-    fn dispatch(
-        &self,
-        delivery: crate::runtime::receiver::Delivery,
+    fn notifications(
         body: crate::types::CommsNotifications,
-    ) -> impl ::std::future::Future<Output = ()> + Send {
-        self.0.notifications(delivery, body)
+    ) -> ::std::vec::Vec<crate::types::CommsNotification> {
+        body.value.unwrap_or_default()
+    }
+
+    fn resource_url(notification: &crate::types::CommsNotification) -> ::std::option::Option<&str> {
+        notification.resource_url.as_deref()
+    }
+
+    async fn dispatch_unreadable(
+        &self,
+        delivery: &crate::runtime::receiver::Delivery,
+        notification: ::serde_json::Value,
+        problem: ::std::string::String,
+    ) {
+        self.0
+            .unreadable_notification(delivery, notification, problem)
+            .await
+    }
+
+    async fn dispatch(
+        &self,
+        delivery: &crate::runtime::receiver::Delivery,
+        notification: crate::types::CommsNotification,
+    ) {
+        match notification.change_type.clone() {
+            ::std::option::Option::Some(crate::types::ChangeType::Created) => {
+                self.0.created(delivery, notification).await
+            }
+            ::std::option::Option::Some(crate::types::ChangeType::Updated) => {
+                self.0.updated(delivery, notification).await
+            }
+            ::std::option::Option::Some(crate::types::ChangeType::Deleted) => {
+                self.0.deleted(delivery, notification).await
+            }
+            _ => self.0.other_change(delivery, notification).await,
+        }
     }
 }

@@ -42,6 +42,21 @@ impl CommsNotificationsHandler for Forwarding {
     async fn other_change(&self, delivery: &Delivery, notification: CommsNotification) {
         let _ = self.0.send(("other", delivery.route, notification));
     }
+
+    /// Seen as a notification that holds only `raw` (what came) and `problem`.
+    async fn unreadable_notification(
+        &self,
+        delivery: &Delivery,
+        notification: serde_json::Value,
+        problem: String,
+    ) {
+        let mut seen = CommsNotification::default();
+        seen.additional_properties
+            .insert("raw".to_owned(), notification);
+        seen.additional_properties
+            .insert("problem".to_owned(), problem.into());
+        let _ = self.0.send(("unreadable", delivery.route, seen));
+    }
 }
 
 struct Bot {
@@ -171,24 +186,60 @@ async fn extra_properties_and_unknown_members_are_accepted_and_kept() {
 }
 
 #[tokio::test]
-async fn bad_payloads_get_400_and_never_reach_the_handler() {
+async fn bodies_that_are_not_json_get_400_and_never_reach_the_handler() {
     let mut bot = Bot::start().await;
     let token = bot.token();
     let text = bot
         .deliver_as("/api/calls", Some(&token), "text/plain", "{}")
         .await;
     text.assert_graph_error(415, "UnsupportedMediaType");
-    for body in [
-        r#"{"value": [{"changeType": 7}]}"#,
-        r#"{"value": "#,
-        "[]",
-        r#"{"value": {"a": 1}}"#,
-    ] {
+    for body in [r#"{"value": "#, "not json", ""] {
         let answer = bot.deliver("/api/calls", Some(&token), body).await;
         answer.assert_graph_error(400, "BadRequest");
     }
     let unknown = bot.deliver("/somewhere/else", Some(&token), "{}").await;
     unknown.assert_graph_error(404, "UnknownRoute");
+    bot.nothing_more().await;
+}
+
+#[tokio::test]
+async fn json_of_another_shape_is_accepted_and_handed_over_as_it_came() {
+    let mut bot = Bot::start().await;
+    let token = bot.token();
+    // The whole body does not fit: it is handed over whole.
+    for body in ["[]", r#"{"value": {"a": 1}}"#, "7"] {
+        let answer = bot.deliver("/api/calls", Some(&token), body).await;
+        assert_eq!(answer.status, 202, "{body}: {:#}", answer.json);
+        let (called, _, seen) = bot.next().await;
+        assert_eq!(called, "unreadable", "{body}");
+        let sent: serde_json::Value = serde_json::from_str(body).expect("json");
+        assert_eq!(seen.additional_properties["raw"], sent, "{body}");
+        assert!(seen.additional_properties["problem"].is_string());
+    }
+    // One notification that does not fit costs the others nothing, and order is kept.
+    let mixed = r#"{"value": [
+        {"changeType": 7},
+        {"changeType": "created", "resourceData": {"state": "incoming"}},
+        null,
+        {"changeType": "deleted", "resourceData": {"targets": [null]}}
+    ]}"#;
+    let answer = bot.deliver("/api/calls", Some(&token), mixed).await;
+    assert_eq!(answer.status, 202, "{:#}", answer.json);
+    let sent: serde_json::Value = serde_json::from_str(mixed).expect("json");
+    let (called, _, seen) = bot.next().await;
+    assert_eq!(called, "unreadable");
+    assert_eq!(seen.additional_properties["raw"], sent["value"][0]);
+    let (called, _, seen) = bot.next().await;
+    assert_eq!(called, "created");
+    assert_eq!(
+        serde_json::to_value(&seen).expect("serializes"),
+        sent["value"][1]
+    );
+    for index in [2, 3] {
+        let (called, _, seen) = bot.next().await;
+        assert_eq!(called, "unreadable");
+        assert_eq!(seen.additional_properties["raw"], sent["value"][index]);
+    }
     bot.nothing_more().await;
 }
 

@@ -159,6 +159,26 @@ pub async fn read_json<T: DeserializeOwned>(
     body: Body,
     limit: usize,
 ) -> Result<T, GraphError> {
+    let bytes = read_json_bytes(headers, body, limit).await?;
+    serde_json::from_slice(&bytes).map_err(|err| json_error(&err))
+}
+
+/// A `400` that says why a body is not the JSON it should be, with its line and column.
+pub(crate) fn json_error(err: &serde_json::Error) -> GraphError {
+    let problem = match err.classify() {
+        serde_json::error::Category::Data => "a value has the wrong type",
+        serde_json::error::Category::Eof => "the JSON ends early",
+        _ => "the body is not valid JSON",
+    };
+    GraphError::bad_request(format!("{problem}: {err}"))
+}
+
+/// Reads the bytes of a JSON body, refused as [`read_json`] refuses it, but for its parse.
+pub(crate) async fn read_json_bytes(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Vec<u8>, GraphError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -208,14 +228,7 @@ pub async fn read_json<T: DeserializeOwned>(
             ));
         }
     };
-    serde_json::from_slice(&bytes).map_err(|err| {
-        let problem = match err.classify() {
-            serde_json::error::Category::Data => "a value has the wrong type",
-            serde_json::error::Category::Eof => "the JSON ends early",
-            _ => "the body is not valid JSON",
-        };
-        GraphError::bad_request(format!("{problem}: {err}"))
-    })
+    Ok(bytes)
 }
 
 /// How much of a body beyond the limit is read and thrown away before the `413` is sent, so that a

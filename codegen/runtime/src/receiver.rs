@@ -6,10 +6,14 @@ use std::sync::Arc;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 
 use super::auth::{GraphClaims, InboundAuth};
-use super::http::{DEFAULT_BODY_LIMIT, method_not_allowed, read_json, status_code, unknown_route};
+use super::http::{
+    DEFAULT_BODY_LIMIT, GraphError, json_error, method_not_allowed, read_json_bytes, status_code,
+    unknown_route,
+};
 
 /// Which kind of URL a notification was posted to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,13 +37,15 @@ pub struct Delivery {
     pub headers: HeaderMap,
 }
 
-/// A generated handler trait, seen from the receiver: the body it takes and how a delivery is
-/// handed to it.
+/// A generated handler trait, seen from the receiver: the body it takes, how that body holds its
+/// notifications, and how one notification is handed to the trait.
 pub trait Dispatch: Send + Sync + 'static {
     /// The implementation of the generated handler trait.
     type Handler;
     /// The body of a delivery.
     type Body: DeserializeOwned + Send + 'static;
+    /// One notification of a body.
+    type Notification: DeserializeOwned + Send + 'static;
     /// The status a delivery is answered with once it is accepted: a success status.
     const STATUS: u16;
     /// The path served when none was configured.
@@ -48,8 +54,80 @@ pub trait Dispatch: Send + Sync + 'static {
     /// Wraps the handler.
     fn new(handler: Self::Handler) -> Self;
 
-    /// Hands one accepted delivery to the handler.
-    fn dispatch(&self, delivery: Delivery, body: Self::Body) -> impl Future<Output = ()> + Send;
+    /// The notifications of a body, in the order they came.
+    fn notifications(body: Self::Body) -> Vec<Self::Notification>;
+
+    /// Where a notification's resource is (its `resourceUrl`), if it says.
+    fn resource_url(notification: &Self::Notification) -> Option<&str>;
+
+    /// Hands one notification to the handler.
+    fn dispatch(
+        &self,
+        delivery: &Delivery,
+        notification: Self::Notification,
+    ) -> impl Future<Output = ()> + Send;
+
+    /// Hands the handler a notification that is JSON but does not fit the types, as it came, with
+    /// why it does not fit.
+    fn dispatch_unreadable(
+        &self,
+        delivery: &Delivery,
+        notification: serde_json::Value,
+        problem: String,
+    ) -> impl Future<Output = ()> + Send;
+}
+
+/// One notification of an accepted delivery.
+enum Incoming<N> {
+    /// It fits the types.
+    Typed(N),
+    /// It is JSON that does not fit the types: the value as it came, and why.
+    Unreadable(serde_json::Value, String),
+}
+
+/// The notifications of a body. A body that parses into the types is the fast path; a body that is
+/// JSON of another shape is read notification by notification, so that one notification that does
+/// not fit never costs the others, and nothing authenticated is refused for its shape. Only a body
+/// that is not JSON is refused (`400`).
+fn notifications_of<D: Dispatch>(
+    bytes: &[u8],
+) -> Result<Vec<Incoming<D::Notification>>, GraphError> {
+    let shape_error = match serde_json::from_slice::<D::Body>(bytes) {
+        Ok(body) => {
+            return Ok(D::notifications(body)
+                .into_iter()
+                .map(Incoming::Typed)
+                .collect());
+        }
+        Err(err) if err.is_data() => err,
+        Err(err) => return Err(json_error(&err)),
+    };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| json_error(&err))?;
+    let items = match value {
+        serde_json::Value::Object(mut body) => match body.remove("value") {
+            Some(serde_json::Value::Array(items)) => items,
+            Some(serde_json::Value::Null) | None => Vec::new(),
+            Some(other) => {
+                body.insert("value".to_owned(), other);
+                let problem = format!("the body does not fit the types: {shape_error}");
+                return Ok(vec![Incoming::Unreadable(
+                    serde_json::Value::Object(body),
+                    problem,
+                )]);
+            }
+        },
+        other => {
+            let problem = format!("the body does not fit the types: {shape_error}");
+            return Ok(vec![Incoming::Unreadable(other, problem)]);
+        }
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| match D::Notification::deserialize(&item) {
+            Ok(notification) => Incoming::Typed(notification),
+            Err(err) => Incoming::Unreadable(item, err.to_string()),
+        })
+        .collect())
 }
 
 /// Receives deliveries for a handler: checks the token ([`InboundAuth`]; `401`/`403`), the content
@@ -130,7 +208,8 @@ impl<D: Dispatch> Receiver<D> {
     }
 }
 
-/// Authenticates and parses one delivery, answers, then dispatches on a spawned task.
+/// Authenticates and parses one delivery, answers, then dispatches its notifications, in order,
+/// on a spawned task.
 async fn receive<D: Dispatch>(
     receiver: Arc<Receiver<D>>,
     route: DeliveryRoute,
@@ -142,8 +221,12 @@ async fn receive<D: Dispatch>(
         Ok(claims) => claims,
         Err(err) => return err.into_response(),
     };
-    let payload: D::Body = match read_json(&parts.headers, body, receiver.body_limit).await {
-        Ok(payload) => payload,
+    let bytes = match read_json_bytes(&parts.headers, body, receiver.body_limit).await {
+        Ok(bytes) => bytes,
+        Err(err) => return err.into_response(),
+    };
+    let notifications = match notifications_of::<D>(&bytes) {
+        Ok(notifications) => notifications,
         Err(err) => return err.into_response(),
     };
     let delivery = Delivery {
@@ -154,7 +237,16 @@ async fn receive<D: Dispatch>(
     };
     let dispatch = receiver.dispatch.clone();
     tokio::spawn(async move {
-        dispatch.dispatch(delivery, payload).await;
+        for notification in notifications {
+            match notification {
+                Incoming::Typed(notification) => dispatch.dispatch(&delivery, notification).await,
+                Incoming::Unreadable(value, problem) => {
+                    dispatch
+                        .dispatch_unreadable(&delivery, value, problem)
+                        .await
+                }
+            }
+        }
     });
     status.into_response()
 }

@@ -106,20 +106,34 @@ fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -
     let arms = members.iter().map(|m| {
         let variant = format_ident!("{}", m.name);
         let method = format_ident!("{}", crate::ident::field_name(&m.wire_name));
-        quote!(::std::option::Option::Some(crate::types::#change_type::#variant) => self.#method(&delivery, notification).await,)
+        quote!(::std::option::Option::Some(crate::types::#change_type::#variant) => self.0.#method(delivery, notification).await,)
     });
     let other_doc = format!(
         " A notification whose change type is missing or not one the description names; {resource_doc}."
     );
     let list = if optional(api, &first.body_type, &shape.list_field) {
-        quote!(payload.#list_field.unwrap_or_default())
+        quote!(body.#list_field.unwrap_or_default())
     } else {
-        quote!(payload.#list_field)
+        quote!(body.#list_field)
     };
     let change = if optional(api, &shape.item_type, &shape.change_field) {
         quote!(notification.#change_field.clone())
     } else {
         quote!(::std::option::Option::Some(notification.#change_field.clone()))
+    };
+    let resource_url = match &shape.resource_url_field {
+        Some((field, false)) => {
+            let field = format_ident!("{}", field);
+            quote!(notification.#field.as_deref())
+        }
+        Some((field, true)) => {
+            let field = format_ident!("{}", field);
+            quote!(::std::option::Option::Some(notification.#field.as_str()))
+        }
+        None => quote!({
+            let _ = notification;
+            ::std::option::Option::None
+        }),
     };
     let receiver_doc = doc_attr(&format!(
         "Receives `{}` deliveries for a [`{handler}`]: checks the token, the content type, the size and \
@@ -130,24 +144,19 @@ fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -
     quote! {
         #handler_doc
         pub trait #handler: Send + Sync + 'static {
-            /// Every accepted delivery, after it was answered. By default, hands each notification
-            /// to the method of its change type, in order.
-            fn notifications(&self, delivery: crate::runtime::receiver::Delivery, payload: crate::types::#body) -> impl ::std::future::Future<Output = ()> + Send {
-                async move {
-                    for notification in #list {
-                        match #change {
-                            #(#arms)*
-                            _ => self.other_change(&delivery, notification).await,
-                        }
-                    }
-                }
-            }
-
             #(#methods)*
 
             #[doc = #other_doc]
             fn other_change(&self, delivery: &crate::runtime::receiver::Delivery, notification: crate::types::#item) -> impl ::std::future::Future<Output = ()> + Send {
                 let _ = (delivery, notification);
+                async {}
+            }
+
+            /// A notification that is JSON but does not fit the types (a resource of another shape,
+            /// a value of another type), exactly as it came, and why it does not fit. The delivery
+            /// was accepted all the same: nothing authenticated is refused for its shape.
+            fn unreadable_notification(&self, delivery: &crate::runtime::receiver::Delivery, notification: ::serde_json::Value, problem: ::std::string::String) -> impl ::std::future::Future<Output = ()> + Send {
+                let _ = (delivery, notification, problem);
                 async {}
             }
         }
@@ -161,6 +170,7 @@ fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -
         impl<H: #handler> crate::runtime::__private::Dispatch for #dispatch<H> {
             type Handler = H;
             type Body = crate::types::#body;
+            type Notification = crate::types::#item;
             const STATUS: u16 = #status;
             const DEFAULT_PATH: &'static str = #default_path;
 
@@ -168,8 +178,23 @@ fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -
                 Self(handler)
             }
 
-            fn dispatch(&self, delivery: crate::runtime::receiver::Delivery, body: crate::types::#body) -> impl ::std::future::Future<Output = ()> + Send {
-                self.0.notifications(delivery, body)
+            fn notifications(body: crate::types::#body) -> ::std::vec::Vec<crate::types::#item> {
+                #list
+            }
+
+            fn resource_url(notification: &crate::types::#item) -> ::std::option::Option<&str> {
+                #resource_url
+            }
+
+            async fn dispatch_unreadable(&self, delivery: &crate::runtime::receiver::Delivery, notification: ::serde_json::Value, problem: ::std::string::String) {
+                self.0.unreadable_notification(delivery, notification, problem).await
+            }
+
+            async fn dispatch(&self, delivery: &crate::runtime::receiver::Delivery, notification: crate::types::#item) {
+                match #change {
+                    #(#arms)*
+                    _ => self.0.other_change(delivery, notification).await,
+                }
             }
         }
     }

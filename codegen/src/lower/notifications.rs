@@ -182,6 +182,11 @@ fn envelope(types: &TypeSpace<'_>, body_type: &str, at: &Pointer) -> Result<Noti
     let change = field(&item_type, "changeType")?;
     let resource = field(&item_type, "resourceData")?;
     let (change_type, resource_type) = (named(&change.ty)?, named(&resource.ty)?);
+    // Where the resource is (`/communications/calls/{id}/...`): a string, if the item has it.
+    let resource_url_field = field(&item_type, "resourceUrl")
+        .ok()
+        .filter(|f| f.ty == FieldType::String)
+        .map(|f| (f.name, f.required));
     let is_enum = matches!(
         types.get(&change_type).map(|d| &d.kind),
         Some(TypeKind::Enum(_))
@@ -200,5 +205,6 @@ fn envelope(types: &TypeSpace<'_>, body_type: &str, at: &Pointer) -> Result<Noti
         change_type,
         resource_field: resource.name,
         resource_type,
+        resource_url_field,
     })
 }
