@@ -380,17 +380,13 @@ impl Activity {
 
     /// Bytes arrived: after an idle spell, they begin a request head.
     fn read(&self) {
-        let idle = matches!(
-            *self.phase.lock().unwrap_or_else(PoisonError::into_inner),
-            Phase::Idle { .. }
-        );
-        if idle {
-            self.update(|phase| match phase {
-                Phase::Idle { .. } => Phase::Head {
-                    since: Instant::now(),
-                },
-                other => other,
-            });
+        let mut phase = self.phase.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Phase::Idle { .. } = *phase {
+            *phase = Phase::Head {
+                since: Instant::now(),
+            };
+            drop(phase);
+            self.changed.notify_one();
         }
     }
 
