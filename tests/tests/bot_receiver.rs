@@ -684,3 +684,224 @@ async fn keys_are_never_fetched_over_plain_http_from_other_hosts() {
             .contains("must be https")
     );
 }
+
+#[tokio::test]
+async fn critical_header_parameters_and_blank_tenants_are_refused() {
+    let key = signing_key();
+    let jwks = KeySource::Jwks(SigningKey::jwks([&key]).to_string());
+    let claims = fixtures::claims();
+    let mut blank_tenant = claims.clone();
+    blank_tenant["tid"] = " \t ".into();
+    let tokens = [
+        key.sign_with_header(
+            &serde_json::json!({ "crit": ["x-extension"], "x-extension": true }),
+            &claims,
+        )
+        .expect("sign"),
+        key.sign(&blank_tenant).expect("sign"),
+        key.sign_with_header(&serde_json::json!({ "x-note": "not critical" }), &claims)
+            .expect("sign"),
+    ];
+    let answers = answers_with(JwtSettings::new(APP_ID, jwks), &tokens).await;
+    answers[0].assert_graph_error(401, "InvalidAuthenticationToken");
+    assert!(
+        answers[0].json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("crit")),
+        "{:#}",
+        answers[0].json
+    );
+    answers[1].assert_graph_error(403, "Forbidden");
+    assert_eq!(
+        answers[2].status, 202,
+        "a header parameter that is not critical is ignored: {:#}",
+        answers[2].json
+    );
+}
+
+#[tokio::test]
+async fn clocks_may_be_five_minutes_apart_by_default() {
+    let key = signing_key();
+    let jwks = || KeySource::Jwks(SigningKey::jwks([&key]).to_string());
+    let now = fixtures::claims()["iat"].as_u64().expect("iat");
+    let token = |exp: u64, nbf: u64| {
+        let mut claims = fixtures::claims();
+        claims["exp"] = exp.into();
+        claims["nbf"] = nbf.into();
+        key.sign(&claims).expect("sign")
+    };
+    let tokens = [
+        token(now - 4 * 60, now - 3600),
+        token(now + 3600, now + 4 * 60),
+        token(now - 6 * 60, now - 3600),
+        token(now + 3600, now + 6 * 60),
+    ];
+    assert_eq!(
+        deliver_with(JwtSettings::new(APP_ID, jwks()), &tokens).await,
+        [202, 202, 401, 401],
+        "expired 4 minutes ago, valid in 4 minutes, expired 6 minutes ago, valid in 6 minutes"
+    );
+    let strict = JwtSettings::new(APP_ID, jwks()).with_leeway(Duration::from_secs(60));
+    assert_eq!(
+        deliver_with(strict, &tokens[..2]).await,
+        [401, 401],
+        "the skew is configurable"
+    );
+}
+
+#[tokio::test]
+async fn key_urls_that_redirect_are_refused_without_following_them() {
+    let key = signing_key();
+    let followed = Arc::new(AtomicUsize::new(0));
+    let (listener, base) = listen_local().await;
+    let other = format!("{base}/other");
+    let counter = followed.clone();
+    let jwks = SigningKey::jwks([&key]);
+    let router = axum::Router::new()
+        .route(
+            "/keys",
+            axum::routing::get(move || async move {
+                (
+                    axum::http::StatusCode::FOUND,
+                    [(axum::http::header::LOCATION, other)],
+                )
+            }),
+        )
+        .route(
+            "/other",
+            axum::routing::get(move || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                async move { axum::Json(jwks) }
+            }),
+        );
+    serve_on(listener, router);
+    let keys_url = format!("{base}/keys");
+    let token = fixtures::token(&key);
+
+    let answer = answers_with(
+        JwtSettings::new(APP_ID, KeySource::parse(&keys_url)),
+        std::slice::from_ref(&token),
+    )
+    .await
+    .remove(0);
+    answer.assert_graph_error(503, "SigningKeysUnavailable");
+    let message = answer.json["error"]["message"].as_str().expect("message");
+    assert!(message.contains("redirect"), "{message}");
+    assert_eq!(followed.load(Ordering::SeqCst), 0, "never followed");
+
+    // A client of the bot's own that follows redirects still gets no keys from elsewhere.
+    let following = JwtSettings::new(APP_ID, KeySource::parse(&keys_url))
+        .with_http_client(tests::http::client());
+    let answer = answers_with(following, &[token]).await.remove(0);
+    answer.assert_graph_error(503, "SigningKeysUnavailable");
+    assert!(
+        answer.json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("was redirected")),
+        "{:#}",
+        answer.json
+    );
+}
+
+/// A JWKS document of `keys` padded with an unknown property to 2 MiB, still a valid key set.
+fn padded_jwks<'a>(keys: impl IntoIterator<Item = &'a SigningKey>) -> serde_json::Value {
+    let mut document = SigningKey::jwks(keys);
+    document["padding"] = "x".repeat(2 * 1024 * 1024).into();
+    document
+}
+
+#[tokio::test]
+async fn key_documents_over_one_mebibyte_are_refused_and_known_keys_kept() {
+    let first = signing_key();
+    let second = SigningKey::generate(ROTATED_KEY_ID).expect("key");
+    let small = SigningKey::jwks([&first]);
+    let huge = padded_jwks([&first, &second]);
+    let serve_huge = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let switch = serve_huge.clone();
+    let keys_url = format!(
+        "{}/keys",
+        serve(axum::Router::new().route(
+            "/keys",
+            axum::routing::get(move || {
+                let document = if switch.load(Ordering::SeqCst) {
+                    huge.clone()
+                } else {
+                    small.clone()
+                };
+                async move { axum::Json(document) }
+            }),
+        ))
+        .await
+    );
+    let settings = JwtSettings::new(APP_ID, KeySource::parse(&keys_url))
+        .with_refresh_interval(Duration::ZERO)
+        .with_unknown_kid_refresh_gap(Duration::ZERO);
+    let (tx, _seen) = mpsc::unbounded_channel();
+    let url = serve(
+        CommsNotificationsReceiver::new(Forwarding(tx), InboundAuth::jwt(settings)).into_router(),
+    )
+    .await;
+    let claims = fixtures::claims();
+    let (old, new) = (
+        first.sign(&claims).expect("sign"),
+        second.sign(&claims).expect("sign"),
+    );
+
+    let refused = post_deleted(&url, &old).await;
+    refused.assert_graph_error(503, "SigningKeysUnavailable");
+    let message = refused.json["error"]["message"].as_str().expect("message");
+    assert!(message.contains("larger than 1024 KiB"), "{message}");
+
+    serve_huge.store(false, Ordering::SeqCst);
+    assert_eq!(post_deleted(&url, &old).await.status, 202);
+    serve_huge.store(true, Ordering::SeqCst);
+    assert_eq!(
+        post_deleted(&url, &new).await.status,
+        401,
+        "a key only an oversized document names is not learned"
+    );
+    assert_eq!(
+        post_deleted(&url, &old).await.status,
+        202,
+        "the known key outlives the refused refresh"
+    );
+}
+
+#[tokio::test]
+async fn an_endless_key_document_is_read_only_up_to_the_limit() {
+    // A raw HTTP server that answers with a chunked body that never ends, and counts what it wrote
+    // until the client hung up.
+    let (listener, base) = listen_local().await;
+    let writer = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (mut stream, _) = listener.accept().await.expect("a connection");
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+        stream.write_all(head.as_bytes()).await.expect("head");
+        let chunk = format!("10000\r\n{}\r\n", " ".repeat(0x10000));
+        let mut written = 0usize;
+        while stream.write_all(chunk.as_bytes()).await.is_ok() {
+            written += 0x10000;
+        }
+        written
+    });
+    let key = signing_key();
+    let answer = answers_with(
+        JwtSettings::new(APP_ID, KeySource::parse(&format!("{base}/keys"))),
+        &[fixtures::token(&key)],
+    )
+    .await
+    .remove(0);
+    answer.assert_graph_error(503, "SigningKeysUnavailable");
+    let message = answer.json["error"]["message"].as_str().expect("message");
+    assert!(message.contains("larger than 1024 KiB"), "{message}");
+    let written = tokio::time::timeout(Duration::from_secs(10), writer)
+        .await
+        .expect("the client hung up")
+        .expect("the server task");
+    assert!(
+        written < 32 * 1024 * 1024,
+        "the client stopped reading near the limit; the server wrote {written} bytes"
+    );
+}

@@ -48,6 +48,7 @@ async fn bot(
         callback_uri: callback.then(|| format!("{base_url}/api/calls/callback")),
         record: Some(record.to_path_buf()),
         token: GRAPH_TOKEN.to_owned(),
+        shutdown_grace: example_bot::DEFAULT_SHUTDOWN_GRACE,
     };
     example_bot::serve(config, listener)
         .await

@@ -1,7 +1,9 @@
 //! Authentication of the notifications Microsoft Graph posts to a bot, as Graph signs them: an
 //! RS256 JWT in `Authorization: Bearer`, checked against a JWKS (from a URL or a file, cached and
-//! refreshed, refreshed once more for an unknown `kid`), its lifetime with a small clock skew, its
-//! issuer, its audience (the bot's application id) and its tenant claim `tid`.
+//! refreshed, refreshed once more for an unknown `kid`), its lifetime with a clock skew of 5 minutes
+//! (as Microsoft's own validation allows), its issuer, its audience (the bot's application id) and
+//! its tenant claim `tid`. Tokens that mark header parameters as critical (`crit`) are refused:
+//! this validator understands no extension.
 //!
 //! The key cache is read without locks on the request path (`ArcSwap`); only a refresh takes a lock.
 
@@ -16,6 +18,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use super::http::{GraphError, bearer_token, is_http_loopback};
 
+/// The largest key document (JWKS or OpenID configuration) read from a URL: 1 MiB. A larger one
+/// fails the fetch, and the keys already known are kept.
+pub const MAX_KEY_DOCUMENT_SIZE: usize = 1024 * 1024;
+
 /// The issuers Graph signs notifications as.
 pub const GRAPH_ISSUERS: &[&str] = &[
     "https://graph.microsoft.com",
@@ -26,7 +32,8 @@ pub const GRAPH_ISSUERS: &[&str] = &[
 #[derive(Clone, Debug)]
 pub enum KeySource {
     /// A JWKS document, or an OpenID configuration whose `jwks_uri` names one, fetched over `https`
-    /// (`http` only on loopback hosts, for local development), with a 10-second timeout.
+    /// (`http` only on loopback hosts, for local development), with a 10-second timeout, following
+    /// no redirects, and read up to [`MAX_KEY_DOCUMENT_SIZE`].
     Url(String),
     /// A JWKS document in a file, read again at every refresh.
     File(PathBuf),
@@ -64,11 +71,12 @@ impl JwtSettings {
             app_id: app_id.into(),
             issuers: GRAPH_ISSUERS.iter().map(|s| (*s).to_owned()).collect(),
             keys,
-            leeway: Duration::from_secs(60),
+            leeway: Duration::from_secs(5 * 60),
             refresh_every: Duration::from_secs(2 * 60 * 60),
             unknown_kid_refresh_gap: Duration::from_secs(10),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap_or_default(),
         }
@@ -80,7 +88,8 @@ impl JwtSettings {
         self
     }
 
-    /// The clock skew allowed on `exp` and `nbf` (by default 60 seconds).
+    /// The clock skew allowed on `exp` and `nbf` (by default 5 minutes, as Microsoft's own token
+    /// validation allows).
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self
@@ -99,7 +108,9 @@ impl JwtSettings {
         self
     }
 
-    /// The HTTP client that fetches keys from a URL.
+    /// The HTTP client that fetches keys from a URL. Give it no redirect policy
+    /// (`reqwest::redirect::Policy::none()`): an answer from another URL than the one asked for
+    /// fails the fetch, but only after the client has followed the redirect.
     pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
         self.http = http;
         self
@@ -197,6 +208,12 @@ impl JwtValidator {
         let header = jsonwebtoken::decode_header(token).map_err(|err| {
             GraphError::unauthorized(format!("the bearer token is not a well-formed JWT: {err}"))
         })?;
+        if let Some(critical) = &header.crit {
+            return Err(GraphError::unauthorized(format!(
+                "the token header marks [{}] as critical (`crit`); notification tokens carry no critical extensions",
+                critical.join(", ")
+            )));
+        }
         if header.alg != Algorithm::RS256 {
             return Err(GraphError::unauthorized(format!(
                 "the token is signed with {:?}; notification tokens must be signed with RS256",
@@ -261,8 +278,10 @@ impl JwtValidator {
         let tenant_id = claims
             .get("tid")
             .and_then(|v| v.as_str())
-            .filter(|tid| !tid.is_empty())
-            .ok_or_else(|| GraphError::forbidden("the token has no tenant claim `tid`"))?
+            .filter(|tid| !tid.trim().is_empty())
+            .ok_or_else(|| {
+                GraphError::forbidden("the token has no tenant claim `tid`, or a blank one")
+            })?
             .to_owned();
         Ok(GraphClaims {
             tenant_id,
@@ -367,19 +386,60 @@ impl JwtValidator {
         Ok(keys)
     }
 
+    /// Fetches a JSON document from `url` without following redirects, reading at most
+    /// [`MAX_KEY_DOCUMENT_SIZE`] bytes of it.
     async fn get_json(&self, url: &str) -> Result<serde_json::Value, String> {
-        let response = self
+        let mut response = self
             .settings
             .http
             .get(url)
             .send()
             .await
-            .and_then(|r| r.error_for_status())
             .map_err(|err| format!("cannot fetch {url}: {err}"))?;
-        response
-            .json()
+        let status = response.status();
+        if status.is_redirection() {
+            let target = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("nowhere");
+            return Err(format!(
+                "{url} answered {status}, redirecting to `{target}`; keys are fetched without following redirects, so configure the final URL"
+            ));
+        }
+        if url::Url::parse(url).is_ok_and(|asked| *response.url() != asked) {
+            return Err(format!(
+                "{url} was redirected to {}; keys are fetched without following redirects, so configure the final URL",
+                response.url()
+            ));
+        }
+        if !status.is_success() {
+            return Err(format!("cannot fetch {url}: it answered {status}"));
+        }
+        let too_large = || {
+            format!(
+                "the key document at {url} is larger than {} KiB",
+                MAX_KEY_DOCUMENT_SIZE / 1024
+            )
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_KEY_DOCUMENT_SIZE as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|err| format!("{url} did not answer JSON: {err}"))
+            .map_err(|err| format!("cannot read the answer of {url}: {err}"))?
+        {
+            if body.len().saturating_add(chunk.len()) > MAX_KEY_DOCUMENT_SIZE {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        serde_json::from_slice(&body).map_err(|err| format!("{url} did not answer JSON: {err}"))
     }
 }
 

@@ -4,7 +4,8 @@
 //!
 //! Pick what you need with features: `client` (the client builder), `webhooks` (the bot's
 //! receiver and `auth`), `graph-server` (the Graph side's server stubs) and `mock` (signing
-//! notification tokens, for simulators and tests).
+//! notification tokens, for simulators and tests). Both server sides get `serve`: serving with
+//! timeouts, a connection bound and graceful shutdown.
 //!
 //! This crate is used in two ways: as a dependency of generated crates, which then share its types,
 //! or vendored into a generated crate as its `runtime` module. Its code therefore names its own
@@ -27,6 +28,8 @@ mod open_enum;
 mod open_struct;
 #[cfg(feature = "webhooks")]
 pub mod receiver;
+#[cfg(any(feature = "webhooks", feature = "graph-server"))]
+pub mod serve;
 #[cfg(feature = "graph-server")]
 pub mod server;
 

@@ -79,6 +79,26 @@ impl SigningKey {
             .map_err(|err| format!("cannot sign: {err}"))
     }
 
+    /// Signs `claims` with RS256 under a header that also carries `fields` (such as
+    /// `{"crit": ["exp"]}`), to test how validators treat unusual headers. `alg` and `kid` stay this
+    /// key's.
+    pub fn sign_with_header(
+        &self,
+        fields: &serde_json::Value,
+        claims: &serde_json::Value,
+    ) -> Result<String, String> {
+        let mut header = serde_json::json!({ "typ": "JWT" });
+        if let (Some(header), Some(fields)) = (header.as_object_mut(), fields.as_object()) {
+            header.extend(fields.clone());
+            header.insert("alg".into(), "RS256".into());
+            header.insert("kid".into(), self.kid.clone().into());
+        }
+        let header: Header = serde_json::from_value(header)
+            .map_err(|err| format!("cannot make a token header of {fields}: {err}"))?;
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .map_err(|err| format!("cannot sign: {err}"))
+    }
+
     /// The claims Graph puts in a notification token for `app_id` in `tenant_id`, valid for
     /// `lifetime` from now.
     pub fn graph_claims(

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
+use tokio_util::task::TaskTracker;
 
 use super::auth::{GraphClaims, InboundAuth};
 use super::http::{
@@ -141,6 +142,7 @@ pub struct Receiver<D> {
     webhook_paths: Vec<String>,
     callback_paths: Vec<String>,
     body_limit: usize,
+    tracker: Option<TaskTracker>,
 }
 
 impl<D: Dispatch> Receiver<D> {
@@ -153,6 +155,7 @@ impl<D: Dispatch> Receiver<D> {
             webhook_paths: Vec::new(),
             callback_paths: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
+            tracker: None,
         }
     }
 
@@ -171,6 +174,13 @@ impl<D: Dispatch> Receiver<D> {
     /// The largest body accepted, in bytes (by default 64 KiB).
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// Spawns the handler's tasks on `tracker` instead of on the runtime directly, so that a graceful
+    /// shutdown can wait for every accepted delivery to be handled (see `serve`).
+    pub fn task_tracker(mut self, tracker: TaskTracker) -> Self {
+        self.tracker = Some(tracker);
         self
     }
 
@@ -236,7 +246,7 @@ async fn receive<D: Dispatch>(
         headers: parts.headers,
     };
     let dispatch = receiver.dispatch.clone();
-    tokio::spawn(async move {
+    let handle = async move {
         for notification in notifications {
             match notification {
                 Incoming::Typed(notification) => dispatch.dispatch(&delivery, notification).await,
@@ -247,6 +257,10 @@ async fn receive<D: Dispatch>(
                 }
             }
         }
-    });
+    };
+    match &receiver.tracker {
+        Some(tracker) => drop(tracker.spawn(handle)),
+        None => drop(tokio::spawn(handle)),
+    }
     status.into_response()
 }

@@ -33,6 +33,7 @@ pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("open_enum.rs"),
     runtime_source!("open_struct.rs"),
     runtime_source!("receiver.rs"),
+    runtime_source!("serve.rs"),
     runtime_source!("server.rs"),
 ];
 

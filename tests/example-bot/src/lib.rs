@@ -1,20 +1,28 @@
 //! A calling bot built on the generated crate `msgraph-calls`, as a downstream user writes one: it
 //! receives call notifications through the generated receiver (tokens checked against Graph's
-//! keys), and rejects every incoming call through the generated client.
+//! keys), and rejects every incoming call through the generated client. It serves with the
+//! runtime's `serve`, so a shutdown answers the requests in flight and handles every notification
+//! it acknowledged before it ends.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use msgraph_calls::Client;
 use msgraph_calls::runtime::auth::{InboundAuth, JwtSettings, KeySource};
 use msgraph_calls::runtime::receiver::Delivery;
+use msgraph_calls::runtime::serve::{self, Shutdown, TaskTracker};
 use msgraph_calls::types::{CommsNotification, RejectReason, RejectRequestBody};
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
 
 /// The path of the bot's calling webhook.
 pub const WEBHOOK_PATH: &str = "/api/calls";
+
+/// How long a shutdown waits for requests in flight and for the handling of acknowledged
+/// notifications, unless configured: 20 seconds.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
 /// How the bot runs.
 #[derive(Clone, Debug)]
@@ -33,21 +41,47 @@ pub struct BotConfig {
     pub record: Option<PathBuf>,
     /// The bearer token for Graph.
     pub token: String,
+    /// How long a shutdown waits for requests in flight and for the handling of acknowledged
+    /// notifications (see [`DEFAULT_SHUTDOWN_GRACE`]).
+    pub shutdown_grace: Duration,
 }
 
-/// A bot serving on a local port.
+/// A bot serving on a local port. Dropping it stops it at once; [`RunningBot::shutdown`] stops it
+/// gracefully.
 pub struct RunningBot {
     /// `http://ADDR`.
     pub base_url: String,
     /// The address it listens on.
     pub address: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<Shutdown>,
+    record: Option<Arc<Mutex<std::fs::File>>>,
 }
 
 impl RunningBot {
     /// The URL of the calling webhook.
     pub fn webhook_url(&self) -> String {
         format!("{}{WEBHOOK_PATH}", self.base_url)
+    }
+
+    /// Stops accepting connections, answers the requests in flight, handles every notification
+    /// already acknowledged, all within the shutdown grace period, then writes the record file
+    /// through to disk. Says how the shutdown ended.
+    pub async fn shutdown(mut self) -> anyhow::Result<Shutdown> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let ended = (&mut self.server)
+            .await
+            .map_err(|err| anyhow::anyhow!("the bot's server task failed: {err}"))?;
+        if let Some(record) = &self.record {
+            record
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .sync_all()
+                .map_err(|err| anyhow::anyhow!("cannot write the record file to disk: {err}"))?;
+        }
+        Ok(ended)
     }
 }
 
@@ -61,7 +95,7 @@ struct RejectingBot {
     client: Client,
     reason: RejectReason,
     callback_uri: Option<String>,
-    record: Option<Mutex<std::fs::File>>,
+    record: Option<Arc<Mutex<std::fs::File>>>,
 }
 
 /// The call id a notification is about, from `resourceUrl`, `@odata.id` or the call's `id`.
@@ -157,7 +191,7 @@ pub async fn serve(
         .bearer_token(config.token.clone())
         .build();
     let record = match &config.record {
-        Some(path) => Some(Mutex::new(
+        Some(path) => Some(Arc::new(Mutex::new(
             std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -165,7 +199,7 @@ pub async fn serve(
                 .map_err(|err| {
                     anyhow::anyhow!("cannot open the record file {}: {err}", path.display())
                 })?,
-        )),
+        ))),
         None => None,
     };
     let auth = InboundAuth::jwt(JwtSettings::new(
@@ -176,9 +210,12 @@ pub async fn serve(
         client,
         reason: config.reason.clone(),
         callback_uri: config.callback_uri.clone(),
-        record,
+        record: record.clone(),
     };
-    let mut receiver = CommsNotificationsReceiver::new(bot, auth).webhook_path(WEBHOOK_PATH);
+    let tracker = TaskTracker::new();
+    let mut receiver = CommsNotificationsReceiver::new(bot, auth)
+        .webhook_path(WEBHOOK_PATH)
+        .task_tracker(tracker.clone());
     if let Some(callback) = &config.callback_uri {
         let path = url::Url::parse(callback)
             .map_err(|err| anyhow::anyhow!("--callback-uri is not a URL: {err}"))?
@@ -190,15 +227,21 @@ pub async fn serve(
     }
     let address = listener.local_addr()?;
     let router = receiver.into_router();
-    let server = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, router).await {
-            tracing::error!(error = %err, "the bot stopped serving");
-        }
-    });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(
+        serve::Builder::new()
+            .grace_period(config.shutdown_grace)
+            .task_tracker(tracker)
+            .serve(listener, router, async move {
+                let _ = stopped.await;
+            }),
+    );
     tracing::info!(%address, "bot listening");
     Ok(RunningBot {
         base_url: format!("http://{address}"),
         address,
+        stop: Some(stop),
         server,
+        record,
     })
 }

@@ -2,9 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use example_bot::{BotConfig, start};
+use example_bot::{BotConfig, DEFAULT_SHUTDOWN_GRACE, start};
+use msgraph_calls::runtime::serve::{Shutdown, shutdown_signal};
 use msgraph_calls::types::RejectReason;
 
 /// A calling bot that rejects every incoming call, through Microsoft Graph or a simulator.
@@ -35,6 +37,10 @@ struct Flags {
     /// The bearer token for Graph (default: the GRAPH_TOKEN environment variable).
     #[arg(long, env = "GRAPH_TOKEN", hide_env_values = true)]
     token: String,
+    /// On SIGTERM or SIGINT, how long to wait for requests in flight and for the handling of
+    /// notifications already acknowledged.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE.as_secs())]
+    shutdown_grace: u64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -67,9 +73,21 @@ async fn main() -> anyhow::Result<()> {
         callback_uri: flags.callback_uri,
         record: flags.record,
         token: flags.token,
+        shutdown_grace: Duration::from_secs(flags.shutdown_grace),
     };
+    // Installed before the bot listens, so that no signal finds the process without its handler.
+    let signal = shutdown_signal()?;
     let running = start(config, flags.listen).await?;
     println!("bot listening on {}", running.webhook_url());
-    tokio::signal::ctrl_c().await?;
-    Ok(())
+    signal.await;
+    match running.shutdown().await? {
+        Shutdown::Complete => {
+            tracing::info!("stopped: every acknowledged notification was handled");
+            Ok(())
+        }
+        Shutdown::GraceExpired { connections, tasks } => anyhow::bail!(
+            "the shutdown grace period of {} s ran out with {tasks} notifications still being handled and {connections} connections open",
+            flags.shutdown_grace
+        ),
+    }
 }

@@ -1,5 +1,6 @@
 //! The `example-bot` binary as the README runs it, against an in-process simulator: it rejects an
-//! incoming call, records what it received, and refuses bad deliveries without going down.
+//! incoming call, records what it received, and refuses bad deliveries without going down. On
+//! SIGTERM it handles every notification it acknowledged, rejects included, before it exits.
 
 use std::process::Command;
 use std::time::Duration;
@@ -101,4 +102,93 @@ async fn the_binary_rejects_a_placed_call_and_survives_bad_requests() {
         })
         .collect();
     assert_eq!(changes, ["created", "deleted"]);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn on_sigterm_the_binary_handles_and_records_every_acknowledged_notification() {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tests::fixtures::{APP_ID, jwks_file, signing_key, token};
+    use tests::http::post;
+
+    const CALLS: usize = 20;
+    // A Graph stand-in that takes half a second over each reject, so rejects are still under way
+    // when the signal arrives; it counts the rejects it finished answering.
+    let rejected = Arc::new(AtomicUsize::new(0));
+    let counter = rejected.clone();
+    let graph_url = tests::fixtures::serve(axum::Router::new().fallback(move || {
+        let counter = counter.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            counter.fetch_add(1, Ordering::SeqCst);
+            axum::http::StatusCode::ACCEPTED
+        }
+    }))
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = signing_key();
+    let jwks = jwks_file(dir.path(), [&key]);
+    let record = dir.path().join("calls.jsonl");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_example-bot"));
+    command
+        .args(["--listen", "127.0.0.1:0", "--graph-url", &graph_url])
+        .args(["--app-id", APP_ID, "--shutdown-grace", "20"])
+        .arg("--jwks")
+        .arg(&jwks)
+        .arg("--record")
+        .arg(&record)
+        .env("GRAPH_TOKEN", "demo");
+    let (mut running, webhook) = start_reporting_url(command);
+
+    let incoming = tests::HttpExample::load("notifications/incoming.http").json();
+    let bearer = format!("Bearer {}", token(&key));
+    let deliveries: Vec<_> = (0..CALLS)
+        .map(|i| {
+            let mut body = incoming.clone();
+            body["value"][0]["resourceUrl"] = format!("/communications/calls/call-{i}").into();
+            let (webhook, bearer) = (webhook.clone(), bearer.clone());
+            tokio::spawn(async move {
+                let headers = [
+                    ("content-type", "application/json"),
+                    ("authorization", bearer.as_str()),
+                ];
+                post(&webhook, &headers, body.to_string()).await.status
+            })
+        })
+        .collect();
+    for delivery in deliveries {
+        assert_eq!(delivery.await.expect("delivered"), 202);
+    }
+
+    running.terminate();
+    let status = running
+        .exit_within(Duration::from_secs(40))
+        .await
+        .expect("the bot exits within its grace period and a margin");
+    assert!(status.success(), "a clean shutdown: {status}");
+    assert_eq!(
+        rejected.load(Ordering::SeqCst),
+        CALLS,
+        "every acknowledged call was rejected before the bot exited"
+    );
+    let recorded: BTreeSet<String> = std::fs::read_to_string(&record)
+        .expect("the record")
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).expect("json")["resourceUrl"]
+                .as_str()
+                .expect("a resource URL")
+                .to_owned()
+        })
+        .collect();
+    let expected: BTreeSet<String> = (0..CALLS)
+        .map(|i| format!("/communications/calls/call-{i}"))
+        .collect();
+    assert_eq!(
+        recorded, expected,
+        "every acknowledged notification is recorded"
+    );
 }

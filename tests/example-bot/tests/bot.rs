@@ -22,6 +22,7 @@ async fn bad_deliveries_get_graph_errors_and_the_bot_goes_on_serving() {
         callback_uri: None,
         record: Some(dir.path().join("r.jsonl")),
         token: GRAPH_TOKEN.to_owned(),
+        shutdown_grace: example_bot::DEFAULT_SHUTDOWN_GRACE,
     };
     let (listener, _) = listen_local().await;
     let bot = example_bot::serve(config, listener)
