@@ -155,17 +155,18 @@ async fn place_call(
                 reject_reason: None,
                 webhook: placed.callback_uri.clone(),
                 tenant_id,
+                scenario_id: uuid::Uuid::new_v4().to_string(),
                 rang_at: Instant::now(),
                 deliveries: Vec::new(),
-                delivery_order: Arc::default(),
+                queue: Default::default(),
             },
         );
     });
     tracing::info!(call_id = %id, webhook = %placed.callback_uri, "incoming call placed");
-    delivery::spawn(
-        sim.clone(),
-        id.clone(),
-        placed.callback_uri.clone(),
+    delivery::enqueue(
+        &sim,
+        &id,
+        None,
         delivery::envelope(ChangeType::Created, &id, call),
     );
     spawn_ring_timeout(sim, id.clone());
@@ -189,19 +190,16 @@ fn strip_location(
 fn spawn_ring_timeout(sim: Arc<Sim>, id: String) {
     tokio::spawn(async move {
         tokio::time::sleep(sim.config.ring_timeout).await;
-        let webhook = sim.calls.with(|calls| {
+        let rang_out = sim.calls.with(|calls| {
             let call = calls.get_mut(&id)?;
-            (call.state == CallState::Incoming).then(|| {
-                call.state = CallState::Terminated;
-                call.webhook.clone()
-            })
+            (call.state == CallState::Incoming).then(|| call.state = CallState::Terminated)
         });
-        if let Some(webhook) = webhook {
+        if rang_out.is_some() {
             tracing::info!(call_id = %id, "the call rang out unanswered");
-            delivery::spawn(
-                sim.clone(),
-                id.clone(),
-                webhook,
+            delivery::enqueue(
+                &sim,
+                &id,
+                None,
                 delivery::envelope(ChangeType::Deleted, &id, delivery::deleted_call(&id)),
             );
         }

@@ -1,18 +1,25 @@
-//! Delivering notifications as Graph does: a signed JWT per attempt, bounded retries with
-//! exponential backoff on refused connections, timeouts and 5xx, and a record of every attempt.
-//! Deliveries run on their own tasks; nothing here blocks the API.
+//! Delivering notifications as Graph does. A call's notifications go out in the order they were
+//! queued, on one task per call while it has any to send. A delivery keeps one message id
+//! (`X-Microsoft-Skype-Message-ID`) through all its attempts; every attempt carries a freshly signed
+//! JWT, and refused connections, timeouts and 5xx are retried a bounded number of times with
+//! exponential backoff. Every attempt is recorded; nothing here blocks the API.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Bytes;
 use msgraph_calls::runtime::mock::SigningKey;
 use msgraph_calls::types::{Call, ChangeType, CommsNotification, CommsNotifications};
+use serde_json::Value;
 
 use crate::Sim;
 use crate::state::DeliveryRecord;
 
-/// The notification envelope for one change of a call.
-pub(crate) fn envelope(change: ChangeType, call_id: &str, resource: Call) -> CommsNotifications {
+/// The `User-Agent` of Graph's deliveries.
+const USER_AGENT: &str = "Microsoft-Skype/3.0,(Calling/1.0)";
+
+/// The notification body for one change of a call.
+pub(crate) fn envelope(change: ChangeType, call_id: &str, resource: Call) -> Value {
     let notification = CommsNotification {
         odata_type: Some("#microsoft.graph.commsNotification".to_owned()),
         change_type: Some(change),
@@ -20,11 +27,12 @@ pub(crate) fn envelope(change: ChangeType, call_id: &str, resource: Call) -> Com
         resource_data: Some(resource),
         additional_properties: Default::default(),
     };
-    CommsNotifications {
+    let body = CommsNotifications {
         odata_type: Some("#microsoft.graph.commsNotifications".to_owned()),
         value: Some(vec![notification]),
         additional_properties: Default::default(),
-    }
+    };
+    serde_json::to_value(&body).unwrap_or_default()
 }
 
 /// The minimal call a `deleted` notification carries.
@@ -40,66 +48,100 @@ pub(crate) fn deleted_call(call_id: &str) -> Call {
     call
 }
 
-/// Posts `payload` to `url` for the call `call_id` on a task of its own, after the call's earlier
-/// deliveries.
-pub(crate) fn spawn(sim: Arc<Sim>, call_id: String, url: String, payload: CommsNotifications) {
-    let change_type = payload
-        .value
-        .as_ref()
-        .and_then(|v| v.first())
-        .and_then(|n| n.change_type.as_ref())
-        .map(|c| c.to_string())
-        .unwrap_or_default();
-    let body = serde_json::to_value(&payload).unwrap_or_default();
-    let Some((index, order, tenant_id)) = sim.calls.with(|calls| {
-        let call = calls.get_mut(&call_id)?;
+/// One delivery: a body, its destination and its message id.
+#[derive(Debug)]
+pub(crate) struct Job {
+    call_id: String,
+    /// The delivery's record among the call's.
+    index: usize,
+    url: String,
+    tenant_id: String,
+    scenario_id: String,
+    message_id: String,
+    body: Bytes,
+}
+
+/// A property of the first notification in `body`, as text.
+fn first(body: &Value, property: &str) -> Option<String> {
+    body["value"][0][property].as_str().map(str::to_owned)
+}
+
+/// Queues `body` for the call `call_id`, to go to `url` (the call's webhook if `None`) after the
+/// call's earlier notifications. Returns the delivery's message id, or `None` if there is no such
+/// call.
+pub(crate) fn enqueue(
+    sim: &Arc<Sim>,
+    call_id: &str,
+    url: Option<String>,
+    body: Value,
+) -> Option<String> {
+    let message_id = uuid::Uuid::new_v4().to_string();
+    let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    let start = sim.calls.with(|calls| {
+        let call = calls.get_mut(call_id)?;
+        let url = url.unwrap_or_else(|| call.webhook.clone());
         call.deliveries.push(DeliveryRecord {
-            change_type: change_type.clone(),
+            change_type: first(&body, "changeType").unwrap_or_default(),
+            resource_url: first(&body, "resourceUrl"),
+            message_id: message_id.clone(),
             url: url.clone(),
             attempts: Vec::new(),
             status: None,
             error: None,
             done: false,
-            payload: body.clone(),
+            payload: body,
         });
-        Some((
-            call.deliveries.len() - 1,
-            call.delivery_order.clone(),
-            call.tenant_id.clone(),
-        ))
-    }) else {
-        return;
-    };
-    tokio::spawn(async move {
-        let _in_order = order.lock().await;
-        deliver(&sim, &call_id, index, &url, &tenant_id, &body).await;
-    });
+        call.queue.jobs.push_back(Job {
+            call_id: call_id.to_owned(),
+            index: call.deliveries.len() - 1,
+            url,
+            tenant_id: call.tenant_id.clone(),
+            scenario_id: call.scenario_id.clone(),
+            message_id: message_id.clone(),
+            body: bytes,
+        });
+        Some(!std::mem::replace(&mut call.queue.running, true))
+    })?;
+    if start {
+        tokio::spawn(work(sim.clone(), call_id.to_owned()));
+    }
+    Some(message_id)
 }
 
-async fn deliver(
-    sim: &Sim,
-    call_id: &str,
-    index: usize,
-    url: &str,
-    tenant_id: &str,
-    body: &serde_json::Value,
-) {
+/// Sends the call's queued deliveries one after another until none is left.
+async fn work(sim: Arc<Sim>, call_id: String) {
+    loop {
+        let job = sim.calls.with(|calls| {
+            let queue = &mut calls.get_mut(&call_id)?.queue;
+            let job = queue.jobs.pop_front();
+            queue.running = job.is_some();
+            job
+        });
+        match job {
+            Some(job) => deliver(&sim, &job).await,
+            None => return,
+        }
+    }
+}
+
+/// Posts one delivery, retrying as Graph does, and records every attempt.
+async fn deliver(sim: &Sim, job: &Job) {
     let config = &sim.config;
     let mut backoff = config.retry_backoff;
     for attempt in 1..=config.delivery_attempts.max(1) {
-        let claims = SigningKey::graph_claims(&config.app_id, tenant_id, Duration::from_secs(600));
+        let claims =
+            SigningKey::graph_claims(&config.app_id, &job.tenant_id, Duration::from_secs(600));
         let outcome = match sim.key.sign(&claims) {
             Ok(token) => sim
                 .http
-                .post(url)
+                .post(&job.url)
                 .bearer_auth(token)
-                .header("user-agent", "Microsoft-Skype/3.0,(Calling/1.0)")
-                .header("x-microsoft-skype-chain-id", call_id)
-                .header(
-                    "x-microsoft-skype-message-id",
-                    uuid::Uuid::new_v4().to_string(),
-                )
-                .json(body)
+                .header("content-type", "application/json")
+                .header("user-agent", USER_AGENT)
+                .header("x-microsoft-skype-chain-id", &job.call_id)
+                .header("x-microsoft-skype-message-id", &job.message_id)
+                .header("scenario-id", &job.scenario_id)
+                .body(job.body.clone())
                 .send()
                 .await
                 .map(|r| r.status().as_u16())
@@ -115,8 +157,9 @@ async fn deliver(
             None => true,
         } && attempt < config.delivery_attempts;
         tracing::info!(
-            call_id,
-            url,
+            call_id = job.call_id,
+            url = job.url,
+            message_id = job.message_id,
             attempt,
             ?status,
             error = error.as_deref(),
@@ -124,8 +167,8 @@ async fn deliver(
         );
         sim.calls.with(|calls| {
             if let Some(record) = calls
-                .get_mut(call_id)
-                .and_then(|c| c.deliveries.get_mut(index))
+                .get_mut(&job.call_id)
+                .and_then(|c| c.deliveries.get_mut(job.index))
             {
                 record.attempts.push(status);
                 record.status = status;

@@ -73,7 +73,7 @@ impl CommunicationsCall for Service {
                     &call_id,
                     delivery::deleted_call(&call_id),
                 );
-                delivery::spawn(sim.clone(), call_id, notify, deleted);
+                delivery::enqueue(sim, &call_id, Some(notify), deleted);
                 RejectResponse::Accepted
             }
             Err(error) => {

@@ -1,10 +1,12 @@
 //! The simulator's calls, kept in memory. The lock is never held across an `.await`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use serde::Serialize;
+
+use crate::delivery::Job;
 
 /// Where a call is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -22,8 +24,12 @@ pub enum CallState {
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryRecord {
-    /// The change type: `created` or `deleted`.
+    /// The change type of the first notification in the body (`created`, `updated`, `deleted`).
     pub change_type: String,
+    /// The `resourceUrl` (legacy: `resource`) of the first notification in the body.
+    pub resource_url: Option<String>,
+    /// `X-Microsoft-Skype-Message-ID`: the same for every attempt of this delivery.
+    pub message_id: String,
     /// The URL it was posted to.
     pub url: String,
     /// The status of each attempt; `null` where no answer came (refused connection, timeout).
@@ -38,6 +44,15 @@ pub struct DeliveryRecord {
     pub payload: serde_json::Value,
 }
 
+/// A call's deliveries waiting to be sent, in order.
+#[derive(Debug, Default)]
+pub(crate) struct Queue {
+    /// Deliveries to send, first in front.
+    pub(crate) jobs: VecDeque<Job>,
+    /// Whether a task is sending them.
+    pub(crate) running: bool,
+}
+
 /// One simulated call.
 #[derive(Debug)]
 pub(crate) struct Call {
@@ -45,10 +60,11 @@ pub(crate) struct Call {
     pub(crate) reject_reason: Option<String>,
     pub(crate) webhook: String,
     pub(crate) tenant_id: String,
+    /// The `Scenario-ID` of every delivery of this call.
+    pub(crate) scenario_id: String,
     pub(crate) rang_at: Instant,
     pub(crate) deliveries: Vec<DeliveryRecord>,
-    /// Serializes this call's deliveries so that `deleted` never overtakes `created`.
-    pub(crate) delivery_order: Arc<tokio::sync::Mutex<()>>,
+    pub(crate) queue: Queue,
 }
 
 /// Every call, by id.

@@ -1,0 +1,93 @@
+//! What the simulator sends a bot, as a stand-in webhook on 127.0.0.1 receives it: the headers of
+//! real deliveries, one message id per delivery through its retries, redirects followed only to
+//! allowed targets.
+
+mod support;
+
+use std::time::Duration;
+
+use mock_graph::{Config, RunningMockGraph};
+use serde_json::{Value, json};
+use support::{Reply, StandIn};
+use tests::fixtures::GRAPH_TOKEN;
+use tests::http::post;
+use tests::simulator::{place, start, wait_for};
+
+/// A simulator that retries quickly.
+async fn graph() -> RunningMockGraph {
+    start(Config {
+        retry_backoff: Duration::from_millis(20),
+        ..Config::default()
+    })
+    .await
+}
+
+/// Rejects the call `id` as a bot does.
+async fn reject(graph: &RunningMockGraph, id: &str) {
+    let answer = post(
+        &format!("{}/communications/calls/{id}/reject", graph.base_url),
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &format!("Bearer {GRAPH_TOKEN}")),
+        ],
+        r#"{"reason": "busy"}"#,
+    )
+    .await;
+    assert_eq!(answer.status, 202, "{:#}", answer.json);
+}
+
+/// The call's records, once every one is done.
+async fn settled(graph: &RunningMockGraph, id: &str, count: usize) -> Vec<Value> {
+    let call = wait_for(graph, id, |c| {
+        c["notifications"]
+            .as_array()
+            .is_some_and(|n| n.len() == count && n.iter().all(|d| d["done"] == true))
+    })
+    .await;
+    call["notifications"].as_array().expect("records").clone()
+}
+
+#[tokio::test]
+async fn a_delivery_keeps_its_message_id_through_retries_and_carries_graphs_headers() {
+    let graph = graph().await;
+    let webhook = StandIn::start(vec![Reply::Status(503), Reply::Status(500)]).await;
+    let id = place(&graph, json!({ "callbackUri": webhook.url })).await;
+    webhook.wait_for(3).await;
+    reject(&graph, &id).await;
+    let received = webhook.wait_for(4).await;
+    let records = settled(&graph, &id, 2).await;
+
+    let created = &received[..3];
+    let deleted = &received[3];
+    assert_eq!(records[0]["attempts"], json!([503, 500, 202]));
+    for attempt in created {
+        assert_eq!(
+            attempt.message_id(),
+            records[0]["messageId"],
+            "one id per delivery"
+        );
+        assert_eq!(attempt.notification()["changeType"], "created");
+    }
+    assert_eq!(deleted.message_id(), records[1]["messageId"]);
+    assert_eq!(deleted.notification()["changeType"], "deleted");
+    assert_ne!(
+        created[0].message_id(),
+        deleted.message_id(),
+        "another delivery, another id"
+    );
+    for request in &received {
+        assert_eq!(
+            request.header("user-agent"),
+            "Microsoft-Skype/3.0,(Calling/1.0)"
+        );
+        assert_eq!(request.header("x-microsoft-skype-chain-id"), id);
+        assert_eq!(
+            request.header("scenario-id"),
+            received[0].header("scenario-id")
+        );
+        assert!(request.header("authorization").starts_with("Bearer "));
+        assert_eq!(request.header("content-type"), "application/json");
+        assert!(!request.message_id().is_empty());
+    }
+    assert!(!received[0].header("scenario-id").is_empty());
+}
