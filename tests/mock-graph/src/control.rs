@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use msgraph_calls::runtime::mock::SigningKey;
-use msgraph_calls::runtime::server::is_http_loopback;
 use msgraph_calls::runtime::{GraphError, GraphJson};
 use msgraph_calls::types::{
     Call, CallDirection, ChangeType, ChatInfo, Identity, IdentitySet, InvitationParticipantInfo,
@@ -50,10 +49,7 @@ pub(crate) fn callback_allowed(sim: &Sim, url: &str) -> Result<(), GraphError> {
     let parsed = reqwest::Url::parse(url).map_err(|err| {
         GraphError::bad_request(format!("`callbackUri` is not a URL ({err}): `{url}`"))
     })?;
-    if parsed.scheme() == "https" {
-        return Ok(());
-    }
-    if sim.config.allow_http_callbacks && is_http_loopback(url) {
+    if delivery::may_post_to(&parsed, sim.config.allow_http_callbacks) {
         return Ok(());
     }
     Err(GraphError::bad_request(format!(

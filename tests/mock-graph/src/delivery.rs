@@ -2,13 +2,16 @@
 //! queued, on one task per call while it has any to send. A delivery keeps one message id
 //! (`X-Microsoft-Skype-Message-ID`) through all its attempts; every attempt carries a freshly signed
 //! JWT, and refused connections, timeouts and 5xx are retried a bounded number of times with
-//! exponential backoff. Every attempt is recorded; nothing here blocks the API.
+//! exponential backoff. Redirects are followed only to targets the simulator may post to at all
+//! (`https`, or `http` on loopback when allowed), at most [`MAX_REDIRECTS`] in a row; a refused one
+//! fails the delivery. Every attempt is recorded; nothing here blocks the API.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
 use msgraph_calls::runtime::mock::SigningKey;
+use msgraph_calls::runtime::server::is_http_loopback;
 use msgraph_calls::types::{Call, ChangeType, CommsNotification, CommsNotifications};
 use serde_json::Value;
 
@@ -17,6 +20,77 @@ use crate::state::DeliveryRecord;
 
 /// The `User-Agent` of Graph's deliveries.
 const USER_AGENT: &str = "Microsoft-Skype/3.0,(Calling/1.0)";
+
+/// How many redirects in a row one attempt follows.
+pub(crate) const MAX_REDIRECTS: usize = 3;
+
+/// Whether the simulator may post to `url`: `https`, or `http` on loopback when `allow_http`.
+pub(crate) fn may_post_to(url: &reqwest::Url, allow_http: bool) -> bool {
+    url.scheme() == "https" || (allow_http && is_http_loopback(url.as_str()))
+}
+
+/// A redirect the simulator did not follow.
+#[derive(Debug)]
+struct RefusedRedirect {
+    target: String,
+    reason: String,
+}
+
+impl std::fmt::Display for RefusedRedirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "redirect to `{}` refused: {}", self.target, self.reason)
+    }
+}
+
+impl std::error::Error for RefusedRedirect {}
+
+/// The redirects deliveries follow: to targets that pass the rule callbacks pass, at most
+/// [`MAX_REDIRECTS`] in a row. The rule is checked before anything is sent to the target. The
+/// client's own rules apply to what is followed: `307` and `308` repeat the POST with its body,
+/// while `301`, `302` and `303` become a `GET` without one; `Authorization` goes only to the same
+/// origin.
+pub(crate) fn redirect_policy(allow_http: bool) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        let target = attempt.url().to_string();
+        if attempt.previous().len() > MAX_REDIRECTS {
+            let reason = format!("more than {MAX_REDIRECTS} redirects in a row");
+            attempt.error(RefusedRedirect { target, reason })
+        } else if may_post_to(attempt.url(), allow_http) {
+            attempt.follow()
+        } else {
+            let reason = if allow_http {
+                "only https targets, or http on loopback, are followed"
+            } else {
+                "only https targets are followed"
+            };
+            let reason = reason.to_owned();
+            attempt.error(RefusedRedirect { target, reason })
+        }
+    })
+}
+
+/// The refused redirect behind a failed request, if that is why it failed.
+fn refused_redirect(err: &reqwest::Error) -> Option<&RefusedRedirect> {
+    let mut source = std::error::Error::source(err);
+    while let Some(err) = source {
+        if let Some(refused) = err.downcast_ref::<RefusedRedirect>() {
+            return Some(refused);
+        }
+        source = err.source();
+    }
+    None
+}
+
+/// How one attempt ended.
+enum Outcome {
+    /// The bot answered with `status`, at `url` (after redirects).
+    Answered { status: u16, url: reqwest::Url },
+    /// No answer came: `error` says why; `refused` names a refused redirect target.
+    Failed {
+        error: String,
+        refused: Option<String>,
+    },
+}
 
 /// The notification body for one change of a call.
 pub(crate) fn envelope(change: ChangeType, call_id: &str, resource: Call) -> Value {
@@ -85,6 +159,8 @@ pub(crate) fn enqueue(
             resource_url: first(&body, "resourceUrl"),
             message_id: message_id.clone(),
             url: url.clone(),
+            redirected_to: None,
+            refused_redirect: None,
             attempts: Vec::new(),
             status: None,
             error: None,
@@ -132,7 +208,7 @@ async fn deliver(sim: &Sim, job: &Job) {
         let claims =
             SigningKey::graph_claims(&config.app_id, &job.tenant_id, Duration::from_secs(600));
         let outcome = match sim.key.sign(&claims) {
-            Ok(token) => sim
+            Ok(token) => match sim
                 .http
                 .post(&job.url)
                 .bearer_auth(token)
@@ -144,17 +220,39 @@ async fn deliver(sim: &Sim, job: &Job) {
                 .body(job.body.clone())
                 .send()
                 .await
-                .map(|r| r.status().as_u16())
-                .map_err(|err| err.to_string()),
-            Err(err) => Err(err),
+            {
+                Ok(response) => Outcome::Answered {
+                    status: response.status().as_u16(),
+                    url: response.url().clone(),
+                },
+                Err(err) => match refused_redirect(&err) {
+                    Some(refused) => Outcome::Failed {
+                        error: refused.to_string(),
+                        refused: Some(refused.target.clone()),
+                    },
+                    None => Outcome::Failed {
+                        error: err.to_string(),
+                        refused: None,
+                    },
+                },
+            },
+            Err(error) => Outcome::Failed {
+                error,
+                refused: None,
+            },
         };
-        let (status, error) = match &outcome {
-            Ok(status) => (Some(*status), None),
-            Err(err) => (None, Some(err.clone())),
+        let (status, error, refused, redirected_to) = match outcome {
+            Outcome::Answered { status, url } => (
+                Some(status),
+                None,
+                None,
+                (url.as_str() != job.url).then(|| url.to_string()),
+            ),
+            Outcome::Failed { error, refused } => (None, Some(error), refused, None),
         };
         let retry = match status {
             Some(status) => status >= 500,
-            None => true,
+            None => refused.is_none(),
         } && attempt < config.delivery_attempts;
         tracing::info!(
             call_id = job.call_id,
@@ -173,6 +271,8 @@ async fn deliver(sim: &Sim, job: &Job) {
                 record.attempts.push(status);
                 record.status = status;
                 record.error = error.clone();
+                record.redirected_to = redirected_to.clone();
+                record.refused_redirect = refused.clone();
                 record.done = !retry;
             }
         });

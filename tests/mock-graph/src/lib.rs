@@ -96,6 +96,7 @@ impl MockGraph {
             .map_err(anyhow::Error::msg)?;
         let http = reqwest::Client::builder()
             .timeout(config.delivery_timeout)
+            .redirect(delivery::redirect_policy(config.allow_http_callbacks))
             .build()?;
         Ok(Self {
             sim: Arc::new(Sim {

@@ -32,13 +32,19 @@ pub struct DeliveryRecord {
     pub message_id: String,
     /// The URL it was posted to.
     pub url: String,
+    /// Where the last attempt was answered, if redirects led elsewhere.
+    pub redirected_to: Option<String>,
+    /// A redirect target that was refused (it fails the rule callbacks must pass, or is one
+    /// redirect too many): nothing was sent there, and the delivery failed.
+    pub refused_redirect: Option<String>,
     /// The status of each attempt; `null` where no answer came (refused connection, timeout).
     pub attempts: Vec<Option<u16>>,
     /// The status of the last attempt.
     pub status: Option<u16>,
     /// Why the last attempt failed, if it got no answer.
     pub error: Option<String>,
-    /// Whether the delivery is finished (answered with 2xx, refused with 4xx, or out of attempts).
+    /// Whether the delivery is finished (answered with 2xx, refused with 4xx, out of attempts, or
+    /// redirected to a refused target).
     pub done: bool,
     /// The body that was posted.
     pub payload: serde_json::Value,

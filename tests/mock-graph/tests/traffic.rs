@@ -91,3 +91,61 @@ async fn a_delivery_keeps_its_message_id_through_retries_and_carries_graphs_head
     }
     assert!(!received[0].header("scenario-id").is_empty());
 }
+
+#[tokio::test]
+async fn redirects_are_followed_only_to_targets_a_callback_may_have() {
+    let graph = graph().await;
+
+    // http on a host that is not loopback: refused by the rule, before anything is sent there.
+    let refusing = StandIn::start(vec![Reply::Redirect(
+        307,
+        "http://example.invalid/x".to_owned(),
+    )])
+    .await;
+    let id = place(&graph, json!({ "callbackUri": refusing.url })).await;
+    let records = settled(&graph, &id, 1).await;
+    assert_eq!(
+        records[0]["attempts"],
+        json!([null]),
+        "refused, not retried"
+    );
+    assert_eq!(records[0]["refusedRedirect"], "http://example.invalid/x");
+    assert!(
+        records[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("refused")),
+        "{:#}",
+        records[0]
+    );
+    assert_eq!(refusing.received().len(), 1);
+
+    // Loopback with http allowed: followed, the POST repeated with its body and message id.
+    let moving = StandIn::start(Vec::new()).await;
+    let elsewhere = format!("{}/api/calls/elsewhere", moving.base_url);
+    let redirecting = StandIn::start(vec![Reply::Redirect(307, elsewhere.clone())]).await;
+    let id = place(&graph, json!({ "callbackUri": redirecting.url })).await;
+    let records = settled(&graph, &id, 1).await;
+    assert_eq!(records[0]["attempts"], json!([202]));
+    assert_eq!(records[0]["redirectedTo"], elsewhere);
+    let moved = &moving.received()[0];
+    assert_eq!(moved.method, "POST");
+    assert_eq!(moved.path, "/api/calls/elsewhere");
+    assert_eq!(moved.message_id(), records[0]["messageId"]);
+    assert_eq!(moved.body, records[0]["payload"]);
+
+    // A redirect loop: a few hops, then refused.
+    let looping = StandIn::start(vec![Reply::Redirect(308, "/api/calls".to_owned()); 8]).await;
+    let id = place(&graph, json!({ "callbackUri": looping.url })).await;
+    let records = settled(&graph, &id, 1).await;
+    assert_eq!(records[0]["attempts"], json!([null]));
+    assert!(
+        records[0]["refusedRedirect"].is_string(),
+        "{:#}",
+        records[0]
+    );
+    assert_eq!(
+        looping.received().len(),
+        4,
+        "the request and three redirects"
+    );
+}
