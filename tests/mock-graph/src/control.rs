@@ -198,6 +198,7 @@ fn spawn_ring_timeout(sim: Arc<Sim>, id: String) {
                 None,
                 delivery::envelope(ChangeType::Deleted, &id, delivery::deleted_call(&id)),
             );
+            sim.free_later(id);
         }
     });
 }

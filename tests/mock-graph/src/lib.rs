@@ -42,6 +42,9 @@ pub struct Config {
     pub retry_backoff: Duration,
     /// How long one delivery attempt may take.
     pub delivery_timeout: Duration,
+    /// How long a terminated call is kept (for `GET /_sim/calls/{id}`) before it is freed; a call
+    /// with deliveries still under way is kept until they finish.
+    pub retention: Duration,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             delivery_attempts: 4,
             retry_backoff: Duration::from_millis(200),
             delivery_timeout: Duration::from_secs(5),
+            retention: Duration::from_secs(300),
         }
     }
 }
@@ -64,6 +68,38 @@ pub(crate) struct Sim {
     pub(crate) key: SigningKey,
     pub(crate) calls: state::Calls,
     pub(crate) http: reqwest::Client,
+}
+
+impl Sim {
+    /// Frees the terminated call `id` once the retention period has passed and nothing is left to
+    /// send for it.
+    pub(crate) fn free_later(self: &Arc<Self>, id: String) {
+        let sim = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(sim.config.retention).await;
+                let kept = sim.calls.with(|calls| {
+                    let call = calls.get(&id)?;
+                    if call.state != CallState::Terminated {
+                        return None;
+                    }
+                    if call.queue.idle() {
+                        calls.remove(&id);
+                        // After a burst, the table gives back what it no longer needs.
+                        if calls.capacity() > 64 && calls.len() < calls.capacity() / 4 {
+                            calls.shrink_to_fit();
+                        }
+                        tracing::debug!(call_id = %id, "terminated call freed");
+                        return None;
+                    }
+                    Some(())
+                });
+                if kept.is_none() {
+                    return;
+                }
+            }
+        });
+    }
 }
 
 /// A simulator, ready to be served.
@@ -112,6 +148,11 @@ impl MockGraph {
     /// the control API under `/_sim`.
     pub fn router(&self) -> axum::Router {
         control::router(self.sim.clone()).merge(service::router(self.sim.clone()))
+    }
+
+    /// How many calls the simulator holds: every call placed, less the terminated ones freed.
+    pub fn calls_held(&self) -> usize {
+        self.sim.calls.with(|calls| calls.len())
     }
 
     /// The public keys notifications are signed with, as a JWKS document.

@@ -23,6 +23,9 @@ struct Flags {
     /// Allow http callback URLs on loopback hosts (local development only).
     #[arg(long)]
     allow_http_callbacks: bool,
+    /// How long a terminated call stays visible at /_sim/calls/{id} before it is freed, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    retention: u64,
 }
 
 #[tokio::main]
@@ -39,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
         app_id: flags.app_id,
         ring_timeout: Duration::from_secs(flags.ring_timeout),
         allow_http_callbacks: flags.allow_http_callbacks,
+        retention: Duration::from_secs(flags.retention),
         ..Config::default()
     };
     let running = MockGraph::start(config, flags.listen).await?;

@@ -74,6 +74,7 @@ impl CommunicationsCall for Service {
                     delivery::deleted_call(&call_id),
                 );
                 delivery::enqueue(sim, &call_id, Some(notify), deleted);
+                sim.free_later(call_id);
                 RejectResponse::Accepted
             }
             Err(error) => {

@@ -59,6 +59,13 @@ pub(crate) struct Queue {
     pub(crate) running: bool,
 }
 
+impl Queue {
+    /// Whether nothing is waiting or being sent.
+    pub(crate) fn idle(&self) -> bool {
+        !self.running && self.jobs.is_empty()
+    }
+}
+
 /// One simulated call.
 #[derive(Debug)]
 pub(crate) struct Call {

@@ -1,6 +1,6 @@
 //! What the simulator sends a bot, as a stand-in webhook on 127.0.0.1 receives it: the headers of
 //! real deliveries, one message id per delivery through its retries, redirects followed only to
-//! allowed targets.
+//! allowed targets; and terminated calls freed after their retention period.
 
 mod support;
 
@@ -10,7 +10,7 @@ use mock_graph::{Config, RunningMockGraph};
 use serde_json::{Value, json};
 use support::{Reply, StandIn};
 use tests::fixtures::GRAPH_TOKEN;
-use tests::http::post;
+use tests::http::{answer, client, post};
 use tests::simulator::{place, start, wait_for};
 
 /// A simulator that retries quickly.
@@ -147,5 +147,50 @@ async fn redirects_are_followed_only_to_targets_a_callback_may_have() {
         looping.received().len(),
         4,
         "the request and three redirects"
+    );
+}
+
+#[tokio::test]
+async fn terminated_calls_are_freed_after_the_retention_period() {
+    let graph = start(Config {
+        retention: Duration::from_millis(100),
+        ..Config::default()
+    })
+    .await;
+    let webhook = StandIn::start(Vec::new()).await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let id = place(&graph, json!({ "callbackUri": webhook.url })).await;
+        reject(&graph, &id).await;
+        ids.push(id);
+    }
+    let answered = place(&graph, json!({ "callbackUri": webhook.url })).await;
+    let established = post(
+        &format!("{}/_sim/calls/{answered}/answer", graph.base_url),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(established.status, 200);
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while graph.graph.calls_held() > 1 {
+        assert!(tokio::time::Instant::now() < deadline, "calls never freed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        webhook.received().len(),
+        41,
+        "every notification went out first"
+    );
+    for id in &ids {
+        answer(client().get(format!("{}/_sim/calls/{id}", graph.base_url)))
+            .await
+            .assert_graph_error(404, "8522");
+    }
+    let kept = answer(client().get(format!("{}/_sim/calls/{answered}", graph.base_url))).await;
+    assert_eq!(
+        kept.json["state"], "established",
+        "a call that goes on is kept"
     );
 }
