@@ -1,5 +1,6 @@
 //! The control API under `/_sim`: place an incoming call, inspect a call and the notifications
-//! delivered for it, answer a call, and publish the signing keys.
+//! delivered for it, answer a call, and publish the signing keys. The triggers of a call's other
+//! notifications are in `triggers`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -110,6 +111,7 @@ async fn place_call(
         additional_properties: strip_location(source.additional_properties),
         ..source
     };
+    let caller = serde_json::to_value(&source.identity).unwrap_or_default();
     let targets = placed.targets.unwrap_or_else(|| {
         let bot = identity("Calling Bot", &sim.config.app_id);
         vec![located(
@@ -149,9 +151,11 @@ async fn place_call(
             state::Call {
                 state: CallState::Incoming,
                 reject_reason: None,
-                webhook: placed.callback_uri.clone(),
+                callback: placed.callback_uri.clone(),
                 tenant_id,
                 scenario_id: uuid::Uuid::new_v4().to_string(),
+                caller,
+                roster_sequence: 0,
                 rang_at: Instant::now(),
                 deliveries: Vec::new(),
                 queue: Default::default(),
@@ -203,12 +207,12 @@ fn spawn_ring_timeout(sim: Arc<Sim>, id: String) {
     });
 }
 
-fn call_not_found() -> GraphError {
+pub(crate) fn call_not_found() -> GraphError {
     GraphError::new(StatusCode::NOT_FOUND, "8522", "Call not found")
 }
 
 /// The call id of a `/_sim/calls/{id}` path, or the Graph-style answer to an unreadable one.
-type CallId = Result<Path<String>, PathRejection>;
+pub(crate) type CallId = Result<Path<String>, PathRejection>;
 
 async fn show_call(State(sim): State<Arc<Sim>>, id: CallId) -> Response {
     let Ok(Path(id)) = id else {

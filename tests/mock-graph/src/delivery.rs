@@ -140,8 +140,8 @@ fn first(body: &Value, property: &str) -> Option<String> {
     body["value"][0][property].as_str().map(str::to_owned)
 }
 
-/// Queues `body` for the call `call_id`, to go to `url` (the call's webhook if `None`) after the
-/// call's earlier notifications. Returns the delivery's message id, or `None` if there is no such
+/// Queues `body` for the call `call_id`, to go to `url` (where the call's notifications go if
+/// `None`) after the call's earlier notifications. Returns the delivery's message id, or `None` if there is no such
 /// call.
 pub(crate) fn enqueue(
     sim: &Arc<Sim>,
@@ -153,7 +153,7 @@ pub(crate) fn enqueue(
     let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
     let start = sim.calls.with(|calls| {
         let call = calls.get_mut(call_id)?;
-        let url = url.unwrap_or_else(|| call.webhook.clone());
+        let url = url.unwrap_or_else(|| call.callback.clone());
         call.deliveries.push(DeliveryRecord {
             change_type: first(&body, "changeType").unwrap_or_default(),
             resource_url: first(&body, "resourceUrl"),

@@ -9,6 +9,7 @@ mod control;
 mod delivery;
 mod service;
 mod state;
+mod triggers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -147,7 +148,9 @@ impl MockGraph {
     /// The routes: the Graph API (`/communications/calls/{id}/reject`, `/app/calls/{id}/reject`) and
     /// the control API under `/_sim`.
     pub fn router(&self) -> axum::Router {
-        control::router(self.sim.clone()).merge(service::router(self.sim.clone()))
+        control::router(self.sim.clone())
+            .merge(triggers::router(self.sim.clone()))
+            .merge(service::router(self.sim.clone()))
     }
 
     /// How many calls the simulator holds: every call placed, less the terminated ones freed.

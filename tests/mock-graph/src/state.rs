@@ -71,10 +71,15 @@ impl Queue {
 pub(crate) struct Call {
     pub(crate) state: CallState,
     pub(crate) reject_reason: Option<String>,
-    pub(crate) webhook: String,
+    /// Where the call's notifications go: the bot's webhook, or the `callbackUri` of a reject.
+    pub(crate) callback: String,
     pub(crate) tenant_id: String,
     /// The `Scenario-ID` of every delivery of this call.
     pub(crate) scenario_id: String,
+    /// The caller's `identitySet`, for roster updates.
+    pub(crate) caller: serde_json::Value,
+    /// The sequence number of the last roster update.
+    pub(crate) roster_sequence: u64,
     pub(crate) rang_at: Instant,
     pub(crate) deliveries: Vec<DeliveryRecord>,
     pub(crate) queue: Queue,
