@@ -156,6 +156,7 @@ async fn place_call(
                 scenario_id: uuid::Uuid::new_v4().to_string(),
                 caller,
                 roster_sequence: 0,
+                notified: false,
                 rang_at: Instant::now(),
                 deliveries: Vec::new(),
                 queue: Default::default(),

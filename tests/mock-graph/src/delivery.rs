@@ -4,7 +4,9 @@
 //! JWT, and refused connections, timeouts and 5xx are retried a bounded number of times with
 //! exponential backoff. Redirects are followed only to targets the simulator may post to at all
 //! (`https`, or `http` on loopback when allowed), at most [`MAX_REDIRECTS`] in a row; a refused one
-//! fails the delivery. Every attempt is recorded; nothing here blocks the API.
+//! fails the delivery. A call's first notification may go in the legacy format first, and again in
+//! the Graph protocol when the bot answers `204 No Content`. Every attempt is recorded; nothing here
+//! blocks the API.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,10 +15,10 @@ use axum::body::Bytes;
 use msgraph_calls::runtime::mock::SigningKey;
 use msgraph_calls::runtime::server::is_http_loopback;
 use msgraph_calls::types::{Call, ChangeType, CommsNotification, CommsNotifications};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::Sim;
-use crate::state::DeliveryRecord;
+use crate::state::{Call as SimCall, DeliveryRecord, Protocol};
 
 /// The `User-Agent` of Graph's deliveries.
 const USER_AGENT: &str = "Microsoft-Skype/3.0,(Calling/1.0)";
@@ -133,6 +135,8 @@ pub(crate) struct Job {
     scenario_id: String,
     message_id: String,
     body: Bytes,
+    /// For a legacy first notification: the same in the Graph protocol, to send after a `204`.
+    graph_body: Option<Value>,
 }
 
 /// A property of the first notification in `body`, as text.
@@ -140,43 +144,98 @@ fn first(body: &Value, property: &str) -> Option<String> {
     body["value"][0][property].as_str().map(str::to_owned)
 }
 
+/// `body` in the legacy format of a call's first notification: each notification names its
+/// resource by its `/app` path in `resource` and carries the subscription it came from, and the
+/// body has no `@odata.type`.
+fn legacy(sim: &Sim, tenant_id: &str, body: &Value) -> Value {
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let expires = expires
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let notifications: Vec<Value> = body["value"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|notification| {
+            let resource = notification["resourceUrl"]
+                .as_str()
+                .map(|url| url.replacen("/communications/", "/app/", 1));
+            json!({
+                "subscriptionId": sim.subscription_id,
+                "subscriptionExpirationDateTime": expires,
+                "changeType": notification["changeType"],
+                "resource": resource,
+                "resourceData": notification["resourceData"],
+                "tenantId": tenant_id,
+            })
+        })
+        .collect();
+    json!({ "value": notifications })
+}
+
+/// Records a new delivery of `body` to `url` for `call` and returns it, ready to send.
+fn record(call_id: &str, call: &mut SimCall, url: String, body: Value, protocol: Protocol) -> Job {
+    let message_id = uuid::Uuid::new_v4().to_string();
+    let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    let resource_url = match protocol {
+        Protocol::Graph => first(&body, "resourceUrl"),
+        Protocol::Legacy => first(&body, "resource"),
+    };
+    call.deliveries.push(DeliveryRecord {
+        change_type: first(&body, "changeType").unwrap_or_default(),
+        resource_url,
+        protocol,
+        message_id: message_id.clone(),
+        url: url.clone(),
+        redirected_to: None,
+        refused_redirect: None,
+        attempts: Vec::new(),
+        status: None,
+        error: None,
+        done: false,
+        payload: body,
+    });
+    Job {
+        call_id: call_id.to_owned(),
+        index: call.deliveries.len() - 1,
+        url,
+        tenant_id: call.tenant_id.clone(),
+        scenario_id: call.scenario_id.clone(),
+        message_id,
+        body: bytes,
+        graph_body: None,
+    }
+}
+
 /// Queues `body` for the call `call_id`, to go to `url` (where the call's notifications go if
-/// `None`) after the call's earlier notifications. Returns the delivery's message id, or `None` if there is no such
-/// call.
+/// `None`) after the call's earlier notifications. The call's first notification goes in the
+/// legacy format first when the simulator is so configured. Returns the delivery's message id, or
+/// `None` if there is no such call.
 pub(crate) fn enqueue(
     sim: &Arc<Sim>,
     call_id: &str,
     url: Option<String>,
     body: Value,
 ) -> Option<String> {
-    let message_id = uuid::Uuid::new_v4().to_string();
-    let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
-    let start = sim.calls.with(|calls| {
+    let (message_id, start) = sim.calls.with(|calls| {
         let call = calls.get_mut(call_id)?;
         let url = url.unwrap_or_else(|| call.callback.clone());
-        call.deliveries.push(DeliveryRecord {
-            change_type: first(&body, "changeType").unwrap_or_default(),
-            resource_url: first(&body, "resourceUrl"),
-            message_id: message_id.clone(),
-            url: url.clone(),
-            redirected_to: None,
-            refused_redirect: None,
-            attempts: Vec::new(),
-            status: None,
-            error: None,
-            done: false,
-            payload: body,
-        });
-        call.queue.jobs.push_back(Job {
-            call_id: call_id.to_owned(),
-            index: call.deliveries.len() - 1,
-            url,
-            tenant_id: call.tenant_id.clone(),
-            scenario_id: call.scenario_id.clone(),
-            message_id: message_id.clone(),
-            body: bytes,
-        });
-        Some(!std::mem::replace(&mut call.queue.running, true))
+        let first = !std::mem::replace(&mut call.notified, true);
+        let job = if first && sim.config.legacy_first_notification {
+            let legacy = legacy(sim, &call.tenant_id, &body);
+            Job {
+                graph_body: Some(body),
+                ..record(call_id, call, url, legacy, Protocol::Legacy)
+            }
+        } else {
+            record(call_id, call, url, body, Protocol::Graph)
+        };
+        let message_id = job.message_id.clone();
+        call.queue.jobs.push_back(job);
+        Some((
+            message_id,
+            !std::mem::replace(&mut call.queue.running, true),
+        ))
     })?;
     if start {
         tokio::spawn(work(sim.clone(), call_id.to_owned()));
@@ -193,15 +252,26 @@ async fn work(sim: Arc<Sim>, call_id: String) {
             queue.running = job.is_some();
             job
         });
-        match job {
-            Some(job) => deliver(&sim, &job).await,
-            None => return,
+        let Some(job) = job else {
+            return;
+        };
+        let status = deliver(&sim, &job).await;
+        // A bot that answers a legacy notification with 204 asks for the Graph protocol.
+        if let (Some(204), Some(body)) = (status, job.graph_body) {
+            let again = sim.calls.with(|calls| {
+                let call = calls.get_mut(&call_id)?;
+                Some(record(&call_id, call, job.url, body, Protocol::Graph))
+            });
+            if let Some(again) = again {
+                deliver(&sim, &again).await;
+            }
         }
     }
 }
 
-/// Posts one delivery, retrying as Graph does, and records every attempt.
-async fn deliver(sim: &Sim, job: &Job) {
+/// Posts one delivery, retrying as Graph does, records every attempt, and returns the status of the
+/// last.
+async fn deliver(sim: &Sim, job: &Job) -> Option<u16> {
     let config = &sim.config;
     let mut backoff = config.retry_backoff;
     for attempt in 1..=config.delivery_attempts.max(1) {
@@ -277,9 +347,10 @@ async fn deliver(sim: &Sim, job: &Job) {
             }
         });
         if !retry {
-            return;
+            return status;
         }
         tokio::time::sleep(backoff).await;
         backoff = backoff.saturating_mul(2);
     }
+    None
 }

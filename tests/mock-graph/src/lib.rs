@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use msgraph_calls::runtime::mock::SigningKey;
 
-pub use state::{CallState, DeliveryRecord};
+pub use state::{CallState, DeliveryRecord, Protocol};
 
 /// The bot's application id when none is given: the target application of the documented incoming
 /// call.
@@ -43,6 +43,10 @@ pub struct Config {
     pub retry_backoff: Duration,
     /// How long one delivery attempt may take.
     pub delivery_timeout: Duration,
+    /// Send the first notification of every call in the legacy format of the calling platform
+    /// (`resource`, `subscriptionId`, `subscriptionExpirationDateTime`, no `resourceUrl`); a bot that
+    /// answers it with `204 No Content` gets it again in the Graph protocol, as a new delivery.
+    pub legacy_first_notification: bool,
     /// How long a terminated call is kept (for `GET /_sim/calls/{id}`) before it is freed; a call
     /// with deliveries still under way is kept until they finish.
     pub retention: Duration,
@@ -58,6 +62,7 @@ impl Default for Config {
             delivery_attempts: 4,
             retry_backoff: Duration::from_millis(200),
             delivery_timeout: Duration::from_secs(5),
+            legacy_first_notification: false,
             retention: Duration::from_secs(300),
         }
     }
@@ -69,6 +74,8 @@ pub(crate) struct Sim {
     pub(crate) key: SigningKey,
     pub(crate) calls: state::Calls,
     pub(crate) http: reqwest::Client,
+    /// The `subscriptionId` of legacy notifications: the bot's calling registration.
+    pub(crate) subscription_id: String,
 }
 
 impl Sim {
@@ -141,6 +148,7 @@ impl MockGraph {
                 key,
                 calls: state::Calls::default(),
                 http,
+                subscription_id: uuid::Uuid::new_v4().to_string(),
             }),
         })
     }

@@ -23,6 +23,10 @@ struct Flags {
     /// Allow http callback URLs on loopback hosts (local development only).
     #[arg(long)]
     allow_http_callbacks: bool,
+    /// Send each call's first notification in the legacy format; a bot answering 204 No Content
+    /// gets it again in the Graph protocol.
+    #[arg(long)]
+    legacy_first_notification: bool,
     /// How long a terminated call stays visible at /_sim/calls/{id} before it is freed, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     retention: u64,
@@ -42,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
         app_id: flags.app_id,
         ring_timeout: Duration::from_secs(flags.ring_timeout),
         allow_http_callbacks: flags.allow_http_callbacks,
+        legacy_first_notification: flags.legacy_first_notification,
         retention: Duration::from_secs(flags.retention),
         ..Config::default()
     };

@@ -20,6 +20,17 @@ pub enum CallState {
     Terminated,
 }
 
+/// The protocol a notification was sent in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Protocol {
+    /// The Graph protocol: a `commsNotifications` body.
+    Graph,
+    /// The legacy format of a call's first notification, which a bot answers with `204 No Content`
+    /// to have it sent again in the Graph protocol.
+    Legacy,
+}
+
 /// One notification the simulator delivered, or tried to.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -28,6 +39,8 @@ pub struct DeliveryRecord {
     pub change_type: String,
     /// The `resourceUrl` (legacy: `resource`) of the first notification in the body.
     pub resource_url: Option<String>,
+    /// The protocol of the body.
+    pub protocol: Protocol,
     /// `X-Microsoft-Skype-Message-ID`: the same for every attempt of this delivery.
     pub message_id: String,
     /// The URL it was posted to.
@@ -80,6 +93,8 @@ pub(crate) struct Call {
     pub(crate) caller: serde_json::Value,
     /// The sequence number of the last roster update.
     pub(crate) roster_sequence: u64,
+    /// Whether a notification was queued for this call yet.
+    pub(crate) notified: bool,
     pub(crate) rang_at: Instant,
     pub(crate) deliveries: Vec<DeliveryRecord>,
     pub(crate) queue: Queue,

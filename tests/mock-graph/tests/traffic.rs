@@ -1,7 +1,8 @@
 //! What the simulator sends a bot, as a stand-in webhook on 127.0.0.1 receives it: the headers of
 //! real deliveries, one message id per delivery through its retries, redirects followed only to
 //! allowed targets, and the roster updates, operation results and raw notifications the control API
-//! triggers; and terminated calls freed after their retention period.
+//! triggers, and the legacy first notification; and terminated calls freed after their retention
+//! period.
 
 mod support;
 
@@ -514,4 +515,67 @@ async fn triggers_refuse_bad_input_with_graph_errors() {
     assert_eq!(wrong_method.status, 405);
     assert!(wrong_method.json["error"]["code"].is_string());
     assert_eq!(webhook.received().len(), 1, "nothing but the call was sent");
+}
+
+#[tokio::test]
+async fn the_first_notification_comes_in_the_legacy_format_and_again_after_a_204() {
+    let graph = start(Config {
+        legacy_first_notification: true,
+        ..Config::default()
+    })
+    .await;
+
+    // The bot asks for the Graph protocol.
+    let webhook = StandIn::start(vec![Reply::Status(204)]).await;
+    let id = place(&graph, json!({ "callbackUri": webhook.url })).await;
+    let received = webhook.wait_for(2).await;
+    let (old, new) = (&received[0].body, &received[1].body);
+    assert!(old.get("@odata.type").is_none(), "{old:#}");
+    let legacy = &old["value"][0];
+    assert_eq!(legacy["resource"], format!("/app/calls/{id}"));
+    assert!(legacy.get("resourceUrl").is_none());
+    assert!(legacy["subscriptionId"].is_string());
+    assert!(
+        legacy["subscriptionExpirationDateTime"]
+            .as_str()
+            .is_some_and(|t| t.ends_with('Z'))
+    );
+    assert_eq!(legacy["changeType"], "created");
+    assert!(legacy["tenantId"].is_string());
+    assert_eq!(new["@odata.type"], "#microsoft.graph.commsNotifications");
+    assert_eq!(
+        new["value"][0]["resourceUrl"],
+        format!("/communications/calls/{id}")
+    );
+    assert_eq!(new["value"][0]["resourceData"], legacy["resourceData"]);
+    assert_eq!(legacy["resourceData"]["state"], "incoming");
+    let records = settled(&graph, &id, 2).await;
+    assert_eq!(
+        (&records[0]["protocol"], &records[0]["status"]),
+        (&json!("legacy"), &json!(204))
+    );
+    assert_eq!(
+        (&records[1]["protocol"], &records[1]["status"]),
+        (&json!("graph"), &json!(202))
+    );
+    assert_eq!(records[0]["payload"], *old);
+    assert_eq!(records[1]["payload"], *new);
+    assert_ne!(received[0].message_id(), received[1].message_id());
+
+    // Later notifications are in the Graph protocol only.
+    reject(&graph, &id).await;
+    let deleted = &webhook.wait_for(3).await[2];
+    assert_eq!(deleted.notification()["changeType"], "deleted");
+    assert!(deleted.notification()["resourceUrl"].is_string());
+
+    // A bot that accepts the legacy notification gets nothing more.
+    let accepting = StandIn::start(Vec::new()).await;
+    let id = place(&graph, json!({ "callbackUri": accepting.url })).await;
+    reject(&graph, &id).await;
+    let received = accepting.wait_for(2).await;
+    assert_eq!(received[1].notification()["changeType"], "deleted");
+    let records = settled(&graph, &id, 2).await;
+    assert_eq!(records[0]["protocol"], "legacy");
+    assert_eq!(records[0]["status"], 202);
+    assert_eq!(records[1]["protocol"], "graph");
 }
