@@ -5,10 +5,11 @@
 //! exponential backoff. Redirects are followed only to targets the simulator may post to at all
 //! (`https`, or `http` on loopback when allowed), at most [`MAX_REDIRECTS`] in a row; a refused one
 //! fails the delivery. A call's first notification may go in the legacy format first, and again in
-//! the Graph protocol when the bot answers `204 No Content`. Every attempt is recorded; nothing here
-//! blocks the API.
+//! the Graph protocol when the bot answers `204 No Content`. Faults, when configured, duplicate,
+//! hold back or delay deliveries. Every attempt is recorded; nothing here blocks the API.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -125,7 +126,7 @@ pub(crate) fn deleted_call(call_id: &str) -> Call {
 }
 
 /// One delivery: a body, its destination and its message id.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Job {
     call_id: String,
     /// The delivery's record among the call's.
@@ -137,6 +138,8 @@ pub(crate) struct Job {
     body: Bytes,
     /// For a legacy first notification: the same in the Graph protocol, to send after a `204`.
     graph_body: Option<Value>,
+    /// The wait before it is sent.
+    delay: Duration,
 }
 
 /// A property of the first notification in `body`, as text.
@@ -186,6 +189,7 @@ fn record(call_id: &str, call: &mut SimCall, url: String, body: Value, protocol:
         resource_url,
         protocol,
         message_id: message_id.clone(),
+        faults: Vec::new(),
         url: url.clone(),
         redirected_to: None,
         refused_redirect: None,
@@ -204,24 +208,55 @@ fn record(call_id: &str, call: &mut SimCall, url: String, body: Value, protocol:
         message_id,
         body: bytes,
         graph_body: None,
+        delay: Duration::ZERO,
     }
 }
 
+/// Marks the delivery `job` of `call` with `fault`.
+fn mark(call: &mut SimCall, job: &Job, fault: &'static str) {
+    if let Some(record) = call.deliveries.get_mut(job.index) {
+        record.faults.push(fault);
+    }
+}
+
+/// A second send of `job` under its message id, recorded as a delivery of its own.
+fn duplicate(call: &mut SimCall, job: &Job) -> Job {
+    let mut record = call.deliveries[job.index].clone();
+    record.faults.push("duplicate");
+    call.deliveries.push(record);
+    Job {
+        index: call.deliveries.len() - 1,
+        // One resend in the Graph protocol per notification, even if both copies get a 204.
+        graph_body: None,
+        ..job.clone()
+    }
+}
+
+/// A random wait of at most `most`.
+fn random_up_to(most: Duration) -> Duration {
+    let nanos = u64::try_from(most.as_nanos()).unwrap_or(u64::MAX);
+    let random = uuid::Uuid::new_v4().as_u128() as u64;
+    Duration::from_nanos(random % nanos.saturating_add(1))
+}
+
 /// Queues `body` for the call `call_id`, to go to `url` (where the call's notifications go if
-/// `None`) after the call's earlier notifications. The call's first notification goes in the
-/// legacy format first when the simulator is so configured. Returns the delivery's message id, or
-/// `None` if there is no such call.
+/// `None`) after the call's earlier notifications, with the faults the simulator injects. The call's
+/// first notification goes in the legacy format first when the simulator is so configured. Returns
+/// the delivery's message id, or `None` if there is no such call.
 pub(crate) fn enqueue(
     sim: &Arc<Sim>,
     call_id: &str,
     url: Option<String>,
     body: Value,
 ) -> Option<String> {
-    let (message_id, start) = sim.calls.with(|calls| {
+    let faults = &sim.config.faults;
+    let count = sim.queued.fetch_add(1, Ordering::Relaxed) + 1;
+    let every = |n: u32| n > 0 && count.is_multiple_of(u64::from(n));
+    let (message_id, held, start) = sim.calls.with(|calls| {
         let call = calls.get_mut(call_id)?;
         let url = url.unwrap_or_else(|| call.callback.clone());
         let first = !std::mem::replace(&mut call.notified, true);
-        let job = if first && sim.config.legacy_first_notification {
+        let mut job = if first && sim.config.legacy_first_notification {
             let legacy = legacy(sim, &call.tenant_id, &body);
             Job {
                 graph_body: Some(body),
@@ -230,17 +265,56 @@ pub(crate) fn enqueue(
         } else {
             record(call_id, call, url, body, Protocol::Graph)
         };
+        job.delay = faults.delay + random_up_to(faults.jitter);
+        if !job.delay.is_zero() {
+            mark(call, &job, "delayed");
+        }
         let message_id = job.message_id.clone();
-        call.queue.jobs.push_back(job);
-        Some((
-            message_id,
-            !std::mem::replace(&mut call.queue.running, true),
-        ))
+        let mut jobs = vec![job];
+        if every(faults.duplicate_every) {
+            jobs.push(duplicate(call, &jobs[0]));
+        }
+        let hold = every(faults.reorder_every) && call.queue.held.is_empty();
+        if hold {
+            for job in &jobs {
+                mark(call, job, "heldBack");
+            }
+            call.queue.held = jobs;
+        } else {
+            let held = std::mem::take(&mut call.queue.held);
+            call.queue.jobs.extend(jobs);
+            call.queue.jobs.extend(held);
+        }
+        let start = !call.queue.jobs.is_empty() && !call.queue.running;
+        call.queue.running |= start;
+        Some((message_id, hold, start))
     })?;
     if start {
         tokio::spawn(work(sim.clone(), call_id.to_owned()));
     }
+    if held {
+        let (sim, call_id, message_id) = (sim.clone(), call_id.to_owned(), message_id.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(sim.config.faults.hold).await;
+            release(&sim, &call_id, &message_id);
+        });
+    }
     Some(message_id)
+}
+
+/// Sends the held-back delivery `message_id` of the call now, if it is still held back.
+fn release(sim: &Arc<Sim>, call_id: &str, message_id: &str) {
+    let start = sim.calls.with(|calls| {
+        let queue = &mut calls.get_mut(call_id)?.queue;
+        if queue.held.first().map(|job| job.message_id.as_str()) != Some(message_id) {
+            return None;
+        }
+        queue.jobs.extend(std::mem::take(&mut queue.held));
+        Some(!std::mem::replace(&mut queue.running, true))
+    });
+    if start == Some(true) {
+        tokio::spawn(work(sim.clone(), call_id.to_owned()));
+    }
 }
 
 /// Sends the call's queued deliveries one after another until none is left.
@@ -255,6 +329,9 @@ async fn work(sim: Arc<Sim>, call_id: String) {
         let Some(job) = job else {
             return;
         };
+        if !job.delay.is_zero() {
+            tokio::time::sleep(job.delay).await;
+        }
         let status = deliver(&sim, &job).await;
         // A bot that answers a legacy notification with 204 asks for the Graph protocol.
         if let (Some(204), Some(body)) = (status, job.graph_body) {

@@ -13,6 +13,7 @@ mod triggers;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use msgraph_calls::runtime::mock::SigningKey;
@@ -47,6 +48,8 @@ pub struct Config {
     /// (`resource`, `subscriptionId`, `subscriptionExpirationDateTime`, no `resourceUrl`); a bot that
     /// answers it with `204 No Content` gets it again in the Graph protocol, as a new delivery.
     pub legacy_first_notification: bool,
+    /// Faults injected into deliveries, to test a bot's tolerance. None by default.
+    pub faults: Faults,
     /// How long a terminated call is kept (for `GET /_sim/calls/{id}`) before it is freed; a call
     /// with deliveries still under way is kept until they finish.
     pub retention: Duration,
@@ -63,8 +66,62 @@ impl Default for Config {
             retry_backoff: Duration::from_millis(200),
             delivery_timeout: Duration::from_secs(5),
             legacy_first_notification: false,
+            faults: Faults::default(),
             retention: Duration::from_secs(300),
         }
+    }
+}
+
+/// The longest delay or hold a fault may add to a delivery.
+pub const MAX_FAULT_DELAY: Duration = Duration::from_secs(60);
+
+/// Faults the simulator injects into its deliveries, as real traffic has them. Deliveries are
+/// counted across all calls (a legacy notification's resend and a duplicate do not count), and a
+/// fault that applies to "every Nth" delivery applies to the Nth, the 2Nth, and so on.
+#[derive(Clone, Debug)]
+pub struct Faults {
+    /// Every Nth delivery is sent twice, under the same message id, the second right after the
+    /// first; 0 for never.
+    pub duplicate_every: u32,
+    /// Every Nth delivery is held back and sent after the call's next notification, or after
+    /// `hold` if none comes by then; 0 for never. A call holds back one delivery at a time.
+    pub reorder_every: u32,
+    /// The longest a held-back delivery waits for the call's next notification (at most
+    /// [`MAX_FAULT_DELAY`]).
+    pub hold: Duration,
+    /// An extra wait before every delivery (at most [`MAX_FAULT_DELAY`]); a call's later
+    /// notifications wait behind it.
+    pub delay: Duration,
+    /// Up to this much more extra wait, at random (at most [`MAX_FAULT_DELAY`]).
+    pub jitter: Duration,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Self {
+            duplicate_every: 0,
+            reorder_every: 0,
+            hold: Duration::from_secs(2),
+            delay: Duration::ZERO,
+            jitter: Duration::ZERO,
+        }
+    }
+}
+
+impl Faults {
+    /// Refuses waits beyond [`MAX_FAULT_DELAY`].
+    fn check(&self) -> anyhow::Result<()> {
+        for (name, wait) in [
+            ("hold", self.hold),
+            ("delay", self.delay),
+            ("jitter", self.jitter),
+        ] {
+            anyhow::ensure!(
+                wait <= MAX_FAULT_DELAY,
+                "the fault {name} of {wait:?} is longer than {MAX_FAULT_DELAY:?}"
+            );
+        }
+        Ok(())
     }
 }
 
@@ -76,6 +133,8 @@ pub(crate) struct Sim {
     pub(crate) http: reqwest::Client,
     /// The `subscriptionId` of legacy notifications: the bot's calling registration.
     pub(crate) subscription_id: String,
+    /// How many deliveries were queued, for the faults.
+    pub(crate) queued: AtomicU64,
 }
 
 impl Sim {
@@ -136,6 +195,7 @@ impl Drop for RunningMockGraph {
 impl MockGraph {
     /// A simulator with a freshly generated signing key.
     pub fn new(config: Config) -> anyhow::Result<Self> {
+        config.faults.check()?;
         let key = SigningKey::generate(format!("mock-graph-{}", uuid::Uuid::new_v4()))
             .map_err(anyhow::Error::msg)?;
         let http = reqwest::Client::builder()
@@ -149,6 +209,7 @@ impl MockGraph {
                 calls: state::Calls::default(),
                 http,
                 subscription_id: uuid::Uuid::new_v4().to_string(),
+                queued: AtomicU64::new(0),
             }),
         })
     }

@@ -43,6 +43,10 @@ pub struct DeliveryRecord {
     pub protocol: Protocol,
     /// `X-Microsoft-Skype-Message-ID`: the same for every attempt of this delivery.
     pub message_id: String,
+    /// The faults injected into this delivery: `duplicate` (a second send of the delivery before,
+    /// under its message id), `heldBack` (sent after the call's next notification, or late),
+    /// `delayed`.
+    pub faults: Vec<&'static str>,
     /// The URL it was posted to.
     pub url: String,
     /// Where the last attempt was answered, if redirects led elsewhere.
@@ -63,19 +67,21 @@ pub struct DeliveryRecord {
     pub payload: serde_json::Value,
 }
 
-/// A call's deliveries waiting to be sent, in order.
+/// A call's deliveries waiting to be sent, in order, and those held back by a fault.
 #[derive(Debug, Default)]
 pub(crate) struct Queue {
     /// Deliveries to send, first in front.
     pub(crate) jobs: VecDeque<Job>,
     /// Whether a task is sending them.
     pub(crate) running: bool,
+    /// A delivery (and its duplicate) held back, to go after the call's next notification.
+    pub(crate) held: Vec<Job>,
 }
 
 impl Queue {
-    /// Whether nothing is waiting or being sent.
+    /// Whether nothing is waiting, held back or being sent.
     pub(crate) fn idle(&self) -> bool {
-        !self.running && self.jobs.is_empty()
+        !self.running && self.jobs.is_empty() && self.held.is_empty()
     }
 }
 

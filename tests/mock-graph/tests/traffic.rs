@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use mock_graph::{Config, RunningMockGraph};
 use serde_json::{Value, json};
-use support::{Reply, StandIn};
-use tests::fixtures::{APP_ID, GRAPH_TOKEN};
+use support::{Reply, StandIn, reject, settled};
+use tests::fixtures::APP_ID;
 use tests::http::{Refusal, answer, assert_refused, client, post};
-use tests::simulator::{place, start, trigger, wait_for};
+use tests::simulator::{place, start, trigger};
 
 /// A simulator that retries quickly.
 async fn graph() -> RunningMockGraph {
@@ -22,31 +22,6 @@ async fn graph() -> RunningMockGraph {
         ..Config::default()
     })
     .await
-}
-
-/// Rejects the call `id` as a bot does.
-async fn reject(graph: &RunningMockGraph, id: &str) {
-    let answer = post(
-        &format!("{}/communications/calls/{id}/reject", graph.base_url),
-        &[
-            ("content-type", "application/json"),
-            ("authorization", &format!("Bearer {GRAPH_TOKEN}")),
-        ],
-        r#"{"reason": "busy"}"#,
-    )
-    .await;
-    assert_eq!(answer.status, 202, "{:#}", answer.json);
-}
-
-/// The call's records, once every one is done.
-async fn settled(graph: &RunningMockGraph, id: &str, count: usize) -> Vec<Value> {
-    let call = wait_for(graph, id, |c| {
-        c["notifications"]
-            .as_array()
-            .is_some_and(|n| n.len() == count && n.iter().all(|d| d["done"] == true))
-    })
-    .await;
-    call["notifications"].as_array().expect("records").clone()
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! A stand-in for a bot's webhook on 127.0.0.1: it records every request it receives and answers
-//! each with the next of the replies it was given, then with `202 Accepted`.
+//! each with the next of the replies it was given, then with `202 Accepted`. And what a bot does to
+//! the simulator: reject a call; and a call's delivery records once they are all done.
 //!
 //! Each test binary uses the parts it needs.
 #![allow(dead_code)]
@@ -10,7 +11,11 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use mock_graph::RunningMockGraph;
 use serde_json::Value;
+use tests::fixtures::GRAPH_TOKEN;
+use tests::http::post;
+use tests::simulator::wait_for;
 use tokio::sync::Notify;
 
 /// How the stand-in answers one request.
@@ -135,4 +140,29 @@ async fn answer(reply: Option<Reply>) -> Response {
             status(code).into_response()
         }
     }
+}
+
+/// Rejects the call `id` as a bot does.
+pub async fn reject(graph: &RunningMockGraph, id: &str) {
+    let answer = post(
+        &format!("{}/communications/calls/{id}/reject", graph.base_url),
+        &[
+            ("content-type", "application/json"),
+            ("authorization", &format!("Bearer {GRAPH_TOKEN}")),
+        ],
+        r#"{"reason": "busy"}"#,
+    )
+    .await;
+    assert_eq!(answer.status, 202, "{:#}", answer.json);
+}
+
+/// The call's records, once every one is done.
+pub async fn settled(graph: &RunningMockGraph, id: &str, count: usize) -> Vec<Value> {
+    let call = wait_for(graph, id, |c| {
+        c["notifications"]
+            .as_array()
+            .is_some_and(|n| n.len() == count && n.iter().all(|d| d["done"] == true))
+    })
+    .await;
+    call["notifications"].as_array().expect("records").clone()
 }
