@@ -290,12 +290,15 @@ pub(crate) fn enqueue(
         Some((message_id, hold, start))
     })?;
     if start {
-        tokio::spawn(work(sim.clone(), call_id.to_owned()));
+        sim.tasks.spawn(work(sim.clone(), call_id.to_owned()));
     }
     if held {
         let (sim, call_id, message_id) = (sim.clone(), call_id.to_owned(), message_id.clone());
-        tokio::spawn(async move {
-            tokio::time::sleep(sim.config.faults.hold).await;
+        sim.clone().tasks.spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep(sim.config.faults.hold) => {}
+                () = sim.stopping.cancelled() => {}
+            }
             release(&sim, &call_id, &message_id);
         });
     }
@@ -313,7 +316,7 @@ fn release(sim: &Arc<Sim>, call_id: &str, message_id: &str) {
         Some(!std::mem::replace(&mut queue.running, true))
     });
     if start == Some(true) {
-        tokio::spawn(work(sim.clone(), call_id.to_owned()));
+        sim.tasks.spawn(work(sim.clone(), call_id.to_owned()));
     }
 }
 

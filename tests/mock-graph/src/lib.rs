@@ -17,6 +17,8 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use msgraph_calls::runtime::mock::SigningKey;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use state::{CallState, DeliveryRecord, Protocol};
 
@@ -50,6 +52,8 @@ pub struct Config {
     pub legacy_first_notification: bool,
     /// Faults injected into deliveries, to test a bot's tolerance. None by default.
     pub faults: Faults,
+    /// How long [`RunningMockGraph::shutdown`] waits for requests and deliveries under way.
+    pub shutdown_grace: Duration,
     /// How long a terminated call is kept (for `GET /_sim/calls/{id}`) before it is freed; a call
     /// with deliveries still under way is kept until they finish.
     pub retention: Duration,
@@ -67,6 +71,7 @@ impl Default for Config {
             delivery_timeout: Duration::from_secs(5),
             legacy_first_notification: false,
             faults: Faults::default(),
+            shutdown_grace: Duration::from_secs(10),
             retention: Duration::from_secs(300),
         }
     }
@@ -135,6 +140,10 @@ pub(crate) struct Sim {
     pub(crate) subscription_id: String,
     /// How many deliveries were queued, for the faults.
     pub(crate) queued: AtomicU64,
+    /// The tasks that send deliveries, or hold them back.
+    pub(crate) tasks: TaskTracker,
+    /// Cancelled when the simulator shuts down.
+    pub(crate) stopping: CancellationToken,
 }
 
 impl Sim {
@@ -183,12 +192,39 @@ pub struct RunningMockGraph {
     pub address: SocketAddr,
     /// The simulator.
     pub graph: MockGraph,
-    server: tokio::task::JoinHandle<()>,
+    server: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for RunningMockGraph {
     fn drop(&mut self) {
-        self.server.abort();
+        if let Some(server) = &self.server {
+            server.abort();
+        }
+    }
+}
+
+impl RunningMockGraph {
+    /// Shuts down gracefully: stops accepting connections, answers the requests under way, and
+    /// finishes the deliveries already queued (retries and held-back ones included, the latter sent
+    /// at once), all within [`Config::shutdown_grace`]. Returns how many delivery tasks were still
+    /// running when the grace period ran out, or 0.
+    pub async fn shutdown(mut self) -> usize {
+        let sim = &self.graph.sim;
+        let deadline = tokio::time::Instant::now() + sim.config.shutdown_grace;
+        sim.stopping.cancel();
+        if let Some(mut server) = self.server.take()
+            && tokio::time::timeout_at(deadline, &mut server)
+                .await
+                .is_err()
+        {
+            tracing::warn!("requests still under way after the grace period");
+            server.abort();
+        }
+        sim.tasks.close();
+        match tokio::time::timeout_at(deadline, sim.tasks.wait()).await {
+            Ok(()) => 0,
+            Err(_) => sim.tasks.len(),
+        }
     }
 }
 
@@ -210,6 +246,8 @@ impl MockGraph {
                 http,
                 subscription_id: uuid::Uuid::new_v4().to_string(),
                 queued: AtomicU64::new(0),
+                tasks: TaskTracker::new(),
+                stopping: CancellationToken::new(),
             }),
         })
     }
@@ -240,8 +278,10 @@ impl MockGraph {
             .map_err(|err| anyhow::anyhow!("cannot listen on {address}: {err}"))?;
         let address = listener.local_addr()?;
         let router = graph.router();
+        let stopping = graph.sim.stopping.clone().cancelled_owned();
         let server = tokio::spawn(async move {
-            if let Err(err) = axum::serve(listener, router).await {
+            let serving = axum::serve(listener, router).with_graceful_shutdown(stopping);
+            if let Err(err) = serving.await {
                 tracing::error!(error = %err, "the simulator stopped serving");
             }
         });
@@ -250,7 +290,7 @@ impl MockGraph {
             base_url: format!("http://{address}"),
             address,
             graph,
-            server,
+            server: Some(server),
         })
     }
 

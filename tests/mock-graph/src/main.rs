@@ -8,6 +8,7 @@ use mock_graph::{Config, Faults, MAX_FAULT_DELAY, MockGraph};
 
 /// A local simulator of Microsoft Graph's calls API: place calls with `POST /_sim/calls`, watch
 /// them with `GET /_sim/calls/{id}`; bots reject them at `/communications/calls/{id}/reject`.
+/// SIGTERM or SIGINT stops it gracefully.
 #[derive(Debug, Parser)]
 #[command(name = "mock-graph", version)]
 struct Flags {
@@ -43,6 +44,9 @@ struct Flags {
     /// Fault: up to this much more extra wait before every delivery, at random, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = fault_wait())]
     delay_jitter_ms: u64,
+    /// On SIGTERM or SIGINT, how long to wait for requests and deliveries under way, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    shutdown_grace: u64,
     /// How long a terminated call stays visible at /_sim/calls/{id} before it is freed, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     retention: u64,
@@ -76,11 +80,46 @@ async fn main() -> anyhow::Result<()> {
             delay: Duration::from_millis(flags.delay_ms),
             jitter: Duration::from_millis(flags.delay_jitter_ms),
         },
+        shutdown_grace: Duration::from_secs(flags.shutdown_grace),
         retention: Duration::from_secs(flags.retention),
         ..Config::default()
     };
+    let stop = stop_signal()?;
     let running = MockGraph::start(config, flags.listen).await?;
     println!("mock Graph listening on {}", running.base_url);
-    tokio::signal::ctrl_c().await?;
+    stop.await;
+    tracing::info!("stopping: no new connections; finishing the requests and deliveries under way");
+    let abandoned = running.shutdown().await;
+    if abandoned > 0 {
+        tracing::warn!(
+            abandoned,
+            "gave up on the deliveries still under way after the grace period"
+        );
+    } else {
+        tracing::info!("stopped");
+    }
     Ok(())
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C). The handlers are installed before it returns, so a signal
+/// that comes early is not lost.
+#[cfg(unix)]
+fn stop_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    })
+}
+
+/// Resolves on Ctrl-C.
+#[cfg(not(unix))]
+fn stop_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
