@@ -255,8 +255,8 @@ pub(crate) fn enqueue(
     let (message_id, held, start) = sim.calls.with(|calls| {
         let call = calls.get_mut(call_id)?;
         let url = url.unwrap_or_else(|| call.callback.clone());
-        let first = !std::mem::replace(&mut call.notified, true);
-        let mut job = if first && sim.config.legacy_first_notification {
+        let is_first = !std::mem::replace(&mut call.notified, true);
+        let mut job = if is_first && sim.config.legacy_first_notification {
             let legacy = legacy(sim, &call.tenant_id, &body);
             Job {
                 graph_body: Some(body),
@@ -294,7 +294,8 @@ pub(crate) fn enqueue(
     }
     if held {
         let (sim, call_id, message_id) = (sim.clone(), call_id.to_owned(), message_id.clone());
-        sim.clone().tasks.spawn(async move {
+        let tasks = sim.tasks.clone();
+        tasks.spawn(async move {
             tokio::select! {
                 () = tokio::time::sleep(sim.config.faults.hold) => {}
                 () = sim.stopping.cancelled() => {}

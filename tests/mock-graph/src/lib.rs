@@ -2,8 +2,15 @@
 //! service: it places incoming calls, delivers `commsNotifications` signed as Graph signs them, and
 //! answers reject as `call-reject` documents (ring window, `Call not found`, answered calls).
 //!
+//! Deliveries look like Graph's: its headers, one message id per delivery through its retries,
+//! redirects followed only to allowed targets, and optionally the legacy first notification. On
+//! request it sends what else reaches a calling bot (roster updates, operation results, any raw
+//! notification) and injects faults (duplicates, out-of-order and delayed deliveries). Terminated
+//! calls are freed after a retention period.
+//!
 //! Start it in-process with [`MockGraph::start`] on an ephemeral port, or run the `mock-graph`
-//! binary. It is built only on the public API of the generated crate `msgraph-calls`.
+//! binary; [`RunningMockGraph::shutdown`] stops it gracefully. It is built only on the public API of
+//! the generated crate `msgraph-calls`.
 
 mod control;
 mod delivery;
@@ -148,29 +155,32 @@ pub(crate) struct Sim {
 
 impl Sim {
     /// Frees the terminated call `id` once the retention period has passed and nothing is left to
-    /// send for it.
+    /// send for it. The wait does not keep a stopped simulator alive.
     pub(crate) fn free_later(self: &Arc<Self>, id: String) {
-        let sim = self.clone();
+        let sim = Arc::downgrade(self);
+        let retention = self.config.retention;
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(sim.config.retention).await;
-                let kept = sim.calls.with(|calls| {
-                    let call = calls.get(&id)?;
-                    if call.state != CallState::Terminated {
-                        return None;
-                    }
-                    if call.queue.idle() {
+                tokio::time::sleep(retention).await;
+                let Some(sim) = sim.upgrade() else {
+                    return;
+                };
+                let sending = sim.calls.with(|calls| match calls.get(&id) {
+                    Some(call) if call.state == CallState::Terminated => {
+                        if !call.queue.idle() {
+                            return true;
+                        }
                         calls.remove(&id);
                         // After a burst, the table gives back what it no longer needs.
                         if calls.capacity() > 64 && calls.len() < calls.capacity() / 4 {
                             calls.shrink_to_fit();
                         }
                         tracing::debug!(call_id = %id, "terminated call freed");
-                        return None;
+                        false
                     }
-                    Some(())
+                    _ => false,
                 });
-                if kept.is_none() {
+                if !sending {
                     return;
                 }
             }
