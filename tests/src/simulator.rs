@@ -1,5 +1,6 @@
 //! The simulator as tests drive it: started on 127.0.0.1 for [`APP_ID`] with http callbacks
-//! allowed, and its control API: place a call, read it back, wait until it gets somewhere.
+//! allowed, and its control API: place a call, read it back, wait until it gets somewhere, and
+//! trigger the other notifications Graph sends about a call.
 
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use mock_graph::{Config, MockGraph, RunningMockGraph};
 use serde_json::Value;
 
 use crate::fixtures::APP_ID;
-use crate::http::{answer, client, post};
+use crate::http::{Answer, answer, client, post};
 
 /// Starts a simulator with `config` on an ephemeral port of 127.0.0.1, for [`APP_ID`] and with
 /// http callbacks on loopback allowed.
@@ -31,6 +32,17 @@ pub async fn place(graph: &RunningMockGraph, body: Value) -> String {
     .await;
     assert_eq!(answer.status, 201, "{:#}", answer.json);
     answer.json["id"].as_str().expect("an id").to_owned()
+}
+
+/// Triggers a notification about the call `id`: posts `body` to `/_sim/calls/{id}/{what}`
+/// (`participants`, `operations` or `notifications`) and returns the answer.
+pub async fn trigger(graph: &RunningMockGraph, id: &str, what: &str, body: Value) -> Answer {
+    post(
+        &format!("{}/_sim/calls/{id}/{what}", graph.base_url),
+        &[("content-type", "application/json")],
+        body.to_string(),
+    )
+    .await
 }
 
 /// The call `id` as `GET /_sim/calls/{id}` shows it.

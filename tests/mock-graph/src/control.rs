@@ -1,5 +1,6 @@
 //! The control API under `/_sim`: place an incoming call, inspect a call and the notifications
-//! delivered for it, answer a call, and publish the signing keys.
+//! delivered for it, answer a call, and publish the signing keys. The triggers of a call's other
+//! notifications are in `triggers`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use msgraph_calls::runtime::mock::SigningKey;
-use msgraph_calls::runtime::server::is_http_loopback;
 use msgraph_calls::runtime::{GraphError, GraphJson};
 use msgraph_calls::types::{
     Call, CallDirection, ChangeType, ChatInfo, Identity, IdentitySet, InvitationParticipantInfo,
@@ -50,10 +50,7 @@ pub(crate) fn callback_allowed(sim: &Sim, url: &str) -> Result<(), GraphError> {
     let parsed = reqwest::Url::parse(url).map_err(|err| {
         GraphError::bad_request(format!("`callbackUri` is not a URL ({err}): `{url}`"))
     })?;
-    if parsed.scheme() == "https" {
-        return Ok(());
-    }
-    if sim.config.allow_http_callbacks && is_http_loopback(url) {
+    if delivery::may_post_to(&parsed, sim.config.allow_http_callbacks) {
         return Ok(());
     }
     Err(GraphError::bad_request(format!(
@@ -114,6 +111,7 @@ async fn place_call(
         additional_properties: strip_location(source.additional_properties),
         ..source
     };
+    let caller = serde_json::to_value(&source.identity).unwrap_or_default();
     let targets = placed.targets.unwrap_or_else(|| {
         let bot = identity("Calling Bot", &sim.config.app_id);
         vec![located(
@@ -153,19 +151,23 @@ async fn place_call(
             state::Call {
                 state: CallState::Incoming,
                 reject_reason: None,
-                webhook: placed.callback_uri.clone(),
+                callback: placed.callback_uri.clone(),
                 tenant_id,
+                scenario_id: uuid::Uuid::new_v4().to_string(),
+                caller,
+                roster_sequence: 0,
+                notified: false,
                 rang_at: Instant::now(),
                 deliveries: Vec::new(),
-                delivery_order: Arc::default(),
+                queue: Default::default(),
             },
         );
     });
     tracing::info!(call_id = %id, webhook = %placed.callback_uri, "incoming call placed");
-    delivery::spawn(
-        sim.clone(),
-        id.clone(),
-        placed.callback_uri.clone(),
+    delivery::enqueue(
+        &sim,
+        &id,
+        None,
         delivery::envelope(ChangeType::Created, &id, call),
     );
     spawn_ring_timeout(sim, id.clone());
@@ -189,31 +191,29 @@ fn strip_location(
 fn spawn_ring_timeout(sim: Arc<Sim>, id: String) {
     tokio::spawn(async move {
         tokio::time::sleep(sim.config.ring_timeout).await;
-        let webhook = sim.calls.with(|calls| {
+        let rang_out = sim.calls.with(|calls| {
             let call = calls.get_mut(&id)?;
-            (call.state == CallState::Incoming).then(|| {
-                call.state = CallState::Terminated;
-                call.webhook.clone()
-            })
+            (call.state == CallState::Incoming).then(|| call.state = CallState::Terminated)
         });
-        if let Some(webhook) = webhook {
+        if rang_out.is_some() {
             tracing::info!(call_id = %id, "the call rang out unanswered");
-            delivery::spawn(
-                sim.clone(),
-                id.clone(),
-                webhook,
+            delivery::enqueue(
+                &sim,
+                &id,
+                None,
                 delivery::envelope(ChangeType::Deleted, &id, delivery::deleted_call(&id)),
             );
+            sim.free_later(id);
         }
     });
 }
 
-fn call_not_found() -> GraphError {
+pub(crate) fn call_not_found() -> GraphError {
     GraphError::new(StatusCode::NOT_FOUND, "8522", "Call not found")
 }
 
 /// The call id of a `/_sim/calls/{id}` path, or the Graph-style answer to an unreadable one.
-type CallId = Result<Path<String>, PathRejection>;
+pub(crate) type CallId = Result<Path<String>, PathRejection>;
 
 async fn show_call(State(sim): State<Arc<Sim>>, id: CallId) -> Response {
     let Ok(Path(id)) = id else {

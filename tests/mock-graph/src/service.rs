@@ -56,7 +56,10 @@ impl CommunicationsCall for Service {
             Some(call) if call.state == CallState::Incoming && call.rang_at.elapsed() <= ring_timeout => {
                 call.state = CallState::Terminated;
                 call.reject_reason = Some(reason.clone());
-                Ok(body.callback_uri.clone().unwrap_or_else(|| call.webhook.clone()))
+                if let Some(callback) = &body.callback_uri {
+                    call.callback = callback.clone();
+                }
+                Ok(call.callback.clone())
             }
             Some(call) if call.state == CallState::Established => Err(GraphError::new(
                 StatusCode::CONFLICT,
@@ -73,7 +76,8 @@ impl CommunicationsCall for Service {
                     &call_id,
                     delivery::deleted_call(&call_id),
                 );
-                delivery::spawn(sim.clone(), call_id, notify, deleted);
+                delivery::enqueue(sim, &call_id, Some(notify), deleted);
+                sim.free_later(call_id);
                 RejectResponse::Accepted
             }
             Err(error) => {

@@ -1,10 +1,21 @@
-//! The `mock-graph` binary as the README runs it: it starts from its flags, reports its address, and
-//! answers malformed, huge and unknown requests with Graph-style 4xx errors without going down.
+//! The `mock-graph` binary as the README runs it: it starts from its flags, reports its address,
+//! answers malformed, huge and unknown requests with Graph-style 4xx errors without going down, and
+//! on SIGTERM stops accepting, finishes the deliveries under way, and gives up on them after its
+//! grace period.
 
-use std::process::Command;
+mod support;
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+use support::{Reply, StandIn};
 use tests::fixtures::DEMO_APP_ID;
+use tests::http::{client, post};
 use tests::process::{Running, start_reporting_url};
+use tokio::sync::Notify;
 
 /// Starts the binary on an ephemeral port and returns its base URL.
 fn start(args: &[&str]) -> (Running, String) {
@@ -84,4 +95,120 @@ fn bad_flags_are_refused_with_usage() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--listen"));
+}
+
+/// The binary as a child process of the test, killed if the test ends first.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Process {
+    /// Starts the binary on an ephemeral port with http callbacks allowed and `args`, and returns
+    /// it with its base URL.
+    fn start(args: &[&str]) -> (Self, String) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mock-graph"))
+            .args(["--listen", "127.0.0.1:0", "--allow-http-callbacks"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let child = Self(child);
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the binary reports its URL");
+        let url = line.trim().rsplit(' ').next().expect("a URL").to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+        (child, url)
+    }
+
+    /// Sends SIGTERM to this process, and to no other.
+    fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+    }
+
+    /// Whether the process has exited.
+    fn exited(&mut self) -> Option<ExitStatus> {
+        self.0.try_wait().expect("the process can be waited for")
+    }
+
+    /// Waits until the process exits (up to 20 s) and returns its status.
+    async fn exit(&mut self) -> ExitStatus {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.exited() {
+                return status;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the binary never exited"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+/// Places a call on the binary at `url` for `webhook`.
+async fn place(url: &str, webhook: &StandIn) {
+    let placed = post(
+        &format!("{url}/_sim/calls"),
+        &[("content-type", "application/json")],
+        json!({ "callbackUri": webhook.url }).to_string(),
+    )
+    .await;
+    assert_eq!(placed.status, 201, "{:#}", placed.json);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn on_sigterm_it_stops_accepting_and_finishes_the_deliveries_under_way() {
+    let release = Arc::new(Notify::new());
+    let webhook = StandIn::start(vec![Reply::Held(release.clone(), 503)]).await;
+    let (mut child, url) = Process::start(&["--shutdown-grace", "30"]);
+    place(&url, &webhook).await;
+    webhook.wait_for(1).await;
+
+    child.terminate();
+    // Stops accepting: new connections are refused while the delivery is still under way.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while client()
+        .get(format!("{url}/_sim/jwks"))
+        .send()
+        .await
+        .is_ok()
+    {
+        assert!(tokio::time::Instant::now() < deadline, "still accepting");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(child.exited().is_none(), "a delivery is still under way");
+
+    // The held attempt fails with 503; the retry, after shutdown began, is still made.
+    release.notify_one();
+    let received = webhook.wait_for(2).await;
+    assert_eq!(received[0].message_id(), received[1].message_id());
+    assert!(child.exit().await.success());
+    assert_eq!(webhook.received().len(), 2);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn on_sigterm_it_gives_up_on_deliveries_after_the_grace_period() {
+    let never = Arc::new(Notify::new());
+    let webhook = StandIn::start(vec![Reply::Held(never, 202)]).await;
+    let (mut child, url) = Process::start(&["--shutdown-grace", "1"]);
+    place(&url, &webhook).await;
+    webhook.wait_for(1).await;
+    child.terminate();
+    assert!(child.exit().await.success());
 }
