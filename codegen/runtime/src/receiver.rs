@@ -11,9 +11,12 @@ use serde::de::DeserializeOwned;
 
 use super::auth::{GraphClaims, InboundAuth};
 use super::http::{
-    DEFAULT_BODY_LIMIT, GraphError, json_error, method_not_allowed, read_json_bytes, status_code,
-    unknown_route,
+    GraphError, json_error, method_not_allowed, read_json_bytes, status_code, unknown_route,
 };
+
+/// The receiver's default limit on a delivery's body: 4 MiB. Deliveries are larger than the
+/// requests the Graph side serves: a batch of notifications, or the roster of a large meeting.
+pub const DELIVERY_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 /// Which kind of URL a notification was posted to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,7 +155,7 @@ impl<D: Dispatch> Receiver<D> {
             auth,
             webhook_paths: Vec::new(),
             callback_paths: Vec::new(),
-            body_limit: DEFAULT_BODY_LIMIT,
+            body_limit: DELIVERY_BODY_LIMIT,
         }
     }
 
@@ -168,7 +171,8 @@ impl<D: Dispatch> Receiver<D> {
         self
     }
 
-    /// The largest body accepted, in bytes (by default 64 KiB).
+    /// The largest body accepted, in bytes (by default [`DELIVERY_BODY_LIMIT`], 4 MiB); a larger one
+    /// is answered `413` with a Graph-style error body.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
