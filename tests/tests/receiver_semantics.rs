@@ -1,6 +1,10 @@
-//! What the generated receiver promises about deliveries, on 127.0.0.1: how large a delivery may
-//! be.
+//! What the generated receiver promises about deliveries, on 127.0.0.1: the notifications of one
+//! call in the order they were received, calls in parallel, every task on the receiver's task
+//! tracker, and how large a delivery may be.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use msgraph_calls::runtime::auth::InboundAuth;
@@ -9,7 +13,8 @@ use msgraph_calls::types::CommsNotification;
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
 use tests::fixtures::serve;
 use tests::http::{Answer, post};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
+use tokio_util::task::TaskTracker;
 
 /// What the handler saw: the change type and the notification's `resourceUrl`.
 type Seen = (&'static str, String);
@@ -104,4 +109,177 @@ async fn a_1_mib_batch_is_accepted_and_a_5_mib_delivery_gets_413() {
     answer.assert_graph_error(413, "RequestEntityTooLarge");
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(seen.try_recv().is_err(), "the handler was called");
+}
+
+/// A handler that records `(resourceUrl, sequence)` of every `updated` notification, after a
+/// pause of a few random milliseconds; the first notification of the gated call, if any, waits
+/// for the gate first.
+struct Sequenced {
+    seen: mpsc::UnboundedSender<(String, u64)>,
+    gate: Option<(String, Arc<Semaphore>)>,
+    random: AtomicU64,
+}
+
+impl Sequenced {
+    fn new(seen: mpsc::UnboundedSender<(String, u64)>) -> Self {
+        Self {
+            seen,
+            gate: None,
+            random: AtomicU64::new(0x2545_f491_4f6c_dd1d),
+        }
+    }
+
+    fn gated(
+        seen: mpsc::UnboundedSender<(String, u64)>,
+        call: usize,
+        gate: Arc<Semaphore>,
+    ) -> Self {
+        Self {
+            gate: Some((call_url(call), gate)),
+            ..Self::new(seen)
+        }
+    }
+
+    /// 0 to 15 ms (longer than a delivery takes on 127.0.0.1), from a xorshift sequence shared by
+    /// all notifications.
+    fn pause(&self) -> Duration {
+        let mut x = self.random.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.random.store(x, Ordering::Relaxed);
+        Duration::from_millis(x % 16)
+    }
+}
+
+impl CommsNotificationsHandler for Sequenced {
+    async fn updated(&self, _delivery: &Delivery, notification: CommsNotification) {
+        let url = notification.resource_url.clone().unwrap_or_default();
+        let sequence = notification
+            .resource_data
+            .as_ref()
+            .and_then(|call| call.additional_properties.get("sequence"))
+            .and_then(|sequence| sequence.as_u64())
+            .unwrap_or(u64::MAX);
+        if let Some((gated, gate)) = &self.gate
+            && *gated == url
+            && sequence == 0
+        {
+            let _ = gate.acquire().await.expect("the gate stays open");
+        }
+        tokio::time::sleep(self.pause()).await;
+        let _ = self.seen.send((url, sequence));
+    }
+}
+
+#[tokio::test]
+async fn the_notifications_of_a_call_reach_the_handler_in_the_order_they_were_received() {
+    const CALLS: usize = 8;
+    const EACH: usize = 20;
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    let url = start(|receiver| receiver, Sequenced::new(tx)).await;
+    // Each call's deliveries go one after another, the calls' side by side.
+    let senders: Vec<_> = (0..CALLS)
+        .map(|call| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                for sequence in 0..EACH {
+                    let answer = deliver(&url, &[], body(vec![updated(call, sequence, 0)])).await;
+                    assert_eq!(answer.status, 202, "{:#}", answer.json);
+                }
+            })
+        })
+        .collect();
+    for sender in senders {
+        sender.await.expect("every delivery is answered 202");
+    }
+    let mut by_call: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for _ in 0..CALLS * EACH {
+        let (call, sequence) = next_sequenced(&mut seen).await;
+        by_call.entry(call).or_default().push(sequence);
+    }
+    assert_eq!(by_call.len(), CALLS);
+    let expected: Vec<u64> = (0..EACH as u64).collect();
+    for (call, sequences) in by_call {
+        assert_eq!(sequences, expected, "{call}");
+    }
+}
+
+#[tokio::test]
+async fn a_slow_call_delays_neither_other_calls_nor_notifications_without_a_call() {
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    let gate = Arc::new(Semaphore::new(0));
+    let tracker = TaskTracker::new();
+    let handler = Sequenced::gated(tx, 0, gate.clone());
+    let url = start(|receiver| receiver.task_tracker(tracker.clone()), handler).await;
+
+    // Call 0 waits at the gate; its second notification waits behind its first.
+    for sequence in [0, 1] {
+        let answer = deliver(&url, &[], body(vec![updated(0, sequence, 0)])).await;
+        assert_eq!(answer.status, 202, "{:#}", answer.json);
+    }
+    let mut no_call = updated(0, 7, 0);
+    no_call["resourceUrl"] = "/communications/onlineMeetings/meeting-1".into();
+    let answer = deliver(&url, &[], body(vec![updated(1, 0, 0), no_call])).await;
+    assert_eq!(answer.status, 202, "{:#}", answer.json);
+    let mut others = vec![
+        next_sequenced(&mut seen).await,
+        next_sequenced(&mut seen).await,
+    ];
+    others.sort();
+    assert_eq!(
+        others,
+        [
+            ("/communications/calls/call-1".to_owned(), 0),
+            ("/communications/onlineMeetings/meeting-1".to_owned(), 7),
+        ]
+    );
+    assert!(seen.try_recv().is_err(), "call 0 is still at the gate");
+
+    // The waiting handler is a task of the tracker the receiver was given.
+    tracker.close();
+    assert!(
+        !tracker.is_empty(),
+        "the receiver's tasks are on the tracker"
+    );
+    gate.add_permits(1);
+    for sequence in [0, 1] {
+        assert_eq!(
+            next_sequenced(&mut seen).await,
+            (call_url(0), sequence),
+            "call 0 in order"
+        );
+    }
+    tokio::time::timeout(Duration::from_secs(10), tracker.wait())
+        .await
+        .expect("the tracker empties once the handlers are done");
+}
+
+/// Waits for the next notification a [`Sequenced`] handler saw.
+async fn next_sequenced(seen: &mut mpsc::UnboundedReceiver<(String, u64)>) -> (String, u64) {
+    tokio::time::timeout(Duration::from_secs(10), seen.recv())
+        .await
+        .expect("the handler is called within 10 s")
+        .expect("the handler channel is open")
+}
+
+#[tokio::test]
+async fn over_the_queue_limit_a_delivery_gets_503_and_none_of_it_is_handled() {
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    let gate = Arc::new(Semaphore::new(0));
+    let handler = Sequenced::gated(tx, 0, gate.clone());
+    let url = start(|receiver| receiver.queue_limit(2), handler).await;
+    let answer = deliver(&url, &[], body(vec![updated(0, 0, 0)])).await;
+    assert_eq!(answer.status, 202, "{:#}", answer.json);
+    let two = body(vec![updated(1, 0, 0), updated(1, 1, 0)]);
+    deliver(&url, &[], two)
+        .await
+        .assert_graph_error(503, "ServiceUnavailable");
+    let answer = deliver(&url, &[], body(vec![updated(1, 5, 0)])).await;
+    assert_eq!(answer.status, 202, "one more fits: {:#}", answer.json);
+    assert_eq!(next_sequenced(&mut seen).await, (call_url(1), 5));
+    gate.add_permits(1);
+    assert_eq!(next_sequenced(&mut seen).await, (call_url(0), 0));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(seen.try_recv().is_err(), "the refused delivery was handled");
 }

@@ -15,6 +15,8 @@
 
 #[cfg(feature = "webhooks")]
 pub mod auth;
+#[cfg(feature = "webhooks")]
+mod calls;
 #[cfg(feature = "client")]
 pub mod client;
 mod derived;

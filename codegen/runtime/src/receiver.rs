@@ -1,15 +1,18 @@
 //! The bot side's receiver: serves the webhook and callback paths, authenticates each delivery,
-//! reads its body, answers at once, and hands the typed notifications to the handler on a task.
+//! reads its body, answers at once, and hands the typed notifications to the handler on tasks, in
+//! the order of each call.
 
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
+use tokio_util::task::TaskTracker;
 
 use super::auth::{GraphClaims, InboundAuth};
+use super::calls::{CallQueues, Job, call_id};
 use super::http::{
     GraphError, json_error, method_not_allowed, read_json_bytes, status_code, unknown_route,
 };
@@ -133,9 +136,19 @@ fn notifications_of<D: Dispatch>(
         .collect())
 }
 
+/// The default limit on the notifications a receiver has accepted but not yet handled: 10 000.
+pub const DEFAULT_QUEUE_LIMIT: usize = 10_000;
+
 /// Receives deliveries for a handler: checks the token ([`InboundAuth`]; `401`/`403`), the content
-/// type (`415`), the size (`413`) and the body (`400`), answers, then calls the handler on a spawned
-/// task, so a slow handler never holds the sender's request open.
+/// type (`415`), the size (`413`) and the body (`400`), answers, then hands the notifications to the
+/// handler on tasks of their own, so a slow handler never holds the sender's request open.
+///
+/// The notifications of one call reach the handler one at a time, in the order they were received;
+/// those of different calls run in parallel, so a slow handler of one call never delays another.
+/// The call is the `{id}` of the notification's `resourceUrl` (`/communications/calls/{id}...` or
+/// `/app/calls/{id}...`); a notification without one runs on its own. Every task runs on a
+/// [`TaskTracker`] (see [`Receiver::task_tracker`]), so a server can wait for them when it shuts
+/// down.
 ///
 /// Each generated handler trait has an alias of this type, such as `CommsNotificationsReceiver`.
 pub struct Receiver<D> {
@@ -144,6 +157,8 @@ pub struct Receiver<D> {
     webhook_paths: Vec<String>,
     callback_paths: Vec<String>,
     body_limit: usize,
+    queue_limit: usize,
+    tracker: TaskTracker,
 }
 
 impl<D: Dispatch> Receiver<D> {
@@ -156,6 +171,8 @@ impl<D: Dispatch> Receiver<D> {
             webhook_paths: Vec::new(),
             callback_paths: Vec::new(),
             body_limit: DELIVERY_BODY_LIMIT,
+            queue_limit: DEFAULT_QUEUE_LIMIT,
+            tracker: TaskTracker::new(),
         }
     }
 
@@ -178,6 +195,22 @@ impl<D: Dispatch> Receiver<D> {
         self
     }
 
+    /// The most notifications accepted but not yet handled (by default [`DEFAULT_QUEUE_LIMIT`]). A
+    /// delivery that would take them over it is answered `503` with `Retry-After`, and none of its
+    /// notifications is accepted.
+    pub fn queue_limit(mut self, notifications: usize) -> Self {
+        self.queue_limit = notifications;
+        self
+    }
+
+    /// Spawns every task of the receiver (the handler's, and the workers that keep each call's
+    /// notifications in order) on `tracker`, so that a server shutting down can close it and wait
+    /// for them. Without it, the receiver uses a tracker of its own.
+    pub fn task_tracker(mut self, tracker: TaskTracker) -> Self {
+        self.tracker = tracker;
+        self
+    }
+
     /// The routes, with Graph-style answers for unknown paths and methods.
     pub fn into_router(mut self) -> axum::Router {
         if self.webhook_paths.is_empty() && self.callback_paths.is_empty() {
@@ -194,7 +227,11 @@ impl<D: Dispatch> Receiver<D> {
             )
             .collect();
         let status = status_code(D::STATUS);
-        let shared = Arc::new(self);
+        let queues = CallQueues::new(self.queue_limit, self.tracker.clone());
+        let shared = Arc::new(Shared {
+            receiver: self,
+            queues,
+        });
         let mut router = axum::Router::new();
         for (path, route) in routes {
             let shared = shared.clone();
@@ -212,14 +249,46 @@ impl<D: Dispatch> Receiver<D> {
     }
 }
 
-/// Authenticates and parses one delivery, answers, then dispatches its notifications, in order,
-/// on a spawned task.
+/// A receiver serving its routes, and the queues of its calls.
+struct Shared<D> {
+    receiver: Receiver<D>,
+    queues: Arc<CallQueues>,
+}
+
+/// The call a notification is about, from its `resourceUrl`.
+fn call_of<D: Dispatch>(notification: &Incoming<D::Notification>) -> Option<String> {
+    let resource_url = match notification {
+        Incoming::Typed(notification) => D::resource_url(notification),
+        Incoming::Unreadable(value, _) => value.get("resourceUrl").and_then(|url| url.as_str()),
+    };
+    resource_url.and_then(call_id).map(str::to_owned)
+}
+
+/// The answer to a delivery that would take the notifications not yet handled over the limit.
+fn too_busy(limit: usize) -> Response {
+    let mut response = GraphError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "ServiceUnavailable",
+        format!(
+            "the receiver holds {limit} notifications not yet handled, its limit; send the delivery again later"
+        ),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// Authenticates and parses one delivery, answers, then queues its notifications, each behind
+/// those of its call received before it.
 async fn receive<D: Dispatch>(
-    receiver: Arc<Receiver<D>>,
+    shared: Arc<Shared<D>>,
     route: DeliveryRoute,
     status: StatusCode,
     request: axum::extract::Request,
 ) -> Response {
+    let receiver = &shared.receiver;
     let (parts, body) = request.into_parts();
     let claims = match receiver.auth.check(&parts.headers).await {
         Ok(claims) => claims,
@@ -233,15 +302,21 @@ async fn receive<D: Dispatch>(
         Ok(notifications) => notifications,
         Err(err) => return err.into_response(),
     };
-    let delivery = Delivery {
+    let Some(slots) = shared.queues.reserve(notifications.len()) else {
+        return too_busy(receiver.queue_limit);
+    };
+    let delivery = Arc::new(Delivery {
         route,
         path: parts.uri.path().to_owned(),
         claims,
         headers: parts.headers,
-    };
-    let dispatch = receiver.dispatch.clone();
-    tokio::spawn(async move {
-        for notification in notifications {
+    });
+    for (notification, slot) in notifications.into_iter().zip(slots) {
+        let call = call_of::<D>(&notification);
+        let dispatch = receiver.dispatch.clone();
+        let delivery = delivery.clone();
+        let job: Job = Box::pin(async move {
+            let _slot = slot;
             match notification {
                 Incoming::Typed(notification) => dispatch.dispatch(&delivery, notification).await,
                 Incoming::Unreadable(value, problem) => {
@@ -250,7 +325,8 @@ async fn receive<D: Dispatch>(
                         .await
                 }
             }
-        }
-    });
+        });
+        shared.queues.push(call.as_deref(), job);
+    }
     status.into_response()
 }
