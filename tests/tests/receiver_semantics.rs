@@ -283,3 +283,31 @@ async fn over_the_queue_limit_a_delivery_gets_503_and_none_of_it_is_handled() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(seen.try_recv().is_err(), "the refused delivery was handled");
 }
+
+#[tokio::test]
+async fn a_delivery_sent_again_is_answered_and_handled_once() {
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    let url = start(|receiver| receiver, Sequenced::new(tx)).await;
+    let id = |value| vec![("X-Microsoft-Skype-Message-ID", value)];
+    let first = body(vec![updated(0, 0, 0)]);
+    let deliveries = [
+        (id("m-1"), first.clone()),
+        // The same message id is the same delivery, whatever its body.
+        (id("m-1"), first.clone()),
+        (id("m-1"), body(vec![updated(0, 9, 0)])),
+        // Another message id is another delivery, whatever its body.
+        (id("m-2"), first),
+        // Without a message id, the body tells.
+        (vec![], body(vec![updated(0, 1, 0)])),
+        (vec![], body(vec![updated(0, 1, 0)])),
+        (vec![], body(vec![updated(0, 2, 0)])),
+    ];
+    for (headers, body) in deliveries {
+        let answer = deliver(&url, &headers, body).await;
+        assert_eq!(answer.status, 202, "{headers:?}: {:#}", answer.json);
+    }
+    // One call's notifications arrive in order, so a duplicate handled would show up in between.
+    for sequence in [0, 0, 1, 2] {
+        assert_eq!(next_sequenced(&mut seen).await, (call_url(0), sequence));
+    }
+}

@@ -20,6 +20,8 @@ mod calls;
 #[cfg(feature = "client")]
 pub mod client;
 mod derived;
+#[cfg(feature = "webhooks")]
+mod duplicates;
 #[cfg(any(feature = "webhooks", feature = "graph-server"))]
 mod http;
 mod key;

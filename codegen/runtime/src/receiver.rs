@@ -13,6 +13,9 @@ use tokio_util::task::TaskTracker;
 
 use super::auth::{GraphClaims, InboundAuth};
 use super::calls::{CallQueues, Job, call_id};
+pub use super::duplicates::{
+    DeliveryId, DeliveryStore, MESSAGE_ID_HEADER, MemoryDeliveryStore, StoreFuture,
+};
 use super::http::{
     GraphError, json_error, method_not_allowed, read_json_bytes, status_code, unknown_route,
 };
@@ -146,7 +149,9 @@ pub const DEFAULT_QUEUE_LIMIT: usize = 10_000;
 /// The notifications of one call reach the handler one at a time, in the order they were received;
 /// those of different calls run in parallel, so a slow handler of one call never delays another.
 /// The call is the `{id}` of the notification's `resourceUrl` (`/communications/calls/{id}...` or
-/// `/app/calls/{id}...`); a notification without one runs on its own. Every task runs on a
+/// `/app/calls/{id}...`); a notification without one runs on its own. A delivery the sender sends
+/// again is answered as the first was, and the handler sees it once (see [`DeliveryStore`]). Every
+/// task runs on a
 /// [`TaskTracker`] (see [`Receiver::task_tracker`]), so a server can wait for them when it shuts
 /// down.
 ///
@@ -159,6 +164,7 @@ pub struct Receiver<D> {
     body_limit: usize,
     queue_limit: usize,
     tracker: TaskTracker,
+    store: Arc<dyn DeliveryStore>,
 }
 
 impl<D: Dispatch> Receiver<D> {
@@ -173,6 +179,7 @@ impl<D: Dispatch> Receiver<D> {
             body_limit: DELIVERY_BODY_LIMIT,
             queue_limit: DEFAULT_QUEUE_LIMIT,
             tracker: TaskTracker::new(),
+            store: Arc::new(MemoryDeliveryStore::default()),
         }
     }
 
@@ -200,6 +207,15 @@ impl<D: Dispatch> Receiver<D> {
     /// notifications is accepted.
     pub fn queue_limit(mut self, notifications: usize) -> Self {
         self.queue_limit = notifications;
+        self
+    }
+
+    /// Where the deliveries already accepted are remembered, so that one sent again reaches the
+    /// handler once (by default a [`MemoryDeliveryStore`] of this receiver's own). Receivers of
+    /// several instances of a bot share deliveries sent again to another instance only through a
+    /// store they share.
+    pub fn delivery_store(mut self, store: impl DeliveryStore) -> Self {
+        self.store = Arc::new(store);
         self
     }
 
@@ -280,8 +296,8 @@ fn too_busy(limit: usize) -> Response {
     response
 }
 
-/// Authenticates and parses one delivery, answers, then queues its notifications, each behind
-/// those of its call received before it.
+/// Authenticates and parses one delivery, answers, then queues its notifications (unless the
+/// delivery was accepted before), each behind those of its call received before it.
 async fn receive<D: Dispatch>(
     shared: Arc<Shared<D>>,
     route: DeliveryRoute,
@@ -305,6 +321,13 @@ async fn receive<D: Dispatch>(
     let Some(slots) = shared.queues.reserve(notifications.len()) else {
         return too_busy(receiver.queue_limit);
     };
+    if !notifications.is_empty() {
+        let id = DeliveryId::of(&parts.headers, &bytes);
+        if !receiver.store.insert(&id).await {
+            tracing::debug!(delivery = %id.to_key(), "a delivery sent again, handled before");
+            return status.into_response();
+        }
+    }
     let delivery = Arc::new(Delivery {
         route,
         path: parts.uri.path().to_owned(),

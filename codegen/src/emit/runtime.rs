@@ -27,6 +27,7 @@ pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("calls.rs"),
     runtime_source!("client.rs"),
     runtime_source!("derived.rs"),
+    runtime_source!("duplicates.rs"),
     runtime_source!("http.rs"),
     runtime_source!("key.rs"),
     runtime_source!("lib.rs"),
