@@ -1,11 +1,12 @@
 //! What the generated receiver promises about deliveries, on 127.0.0.1: the notifications of one
 //! call in the order they were received, calls in parallel, every task on the receiver's task
-//! tracker, and how large a delivery may be.
+//! tracker, a delivery sent again handled once, the deadline of an incoming call and the fallback
+//! that decides it, and how large a delivery may be.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use msgraph_calls::runtime::auth::InboundAuth;
 use msgraph_calls::runtime::receiver::Delivery;
@@ -310,4 +311,128 @@ async fn a_delivery_sent_again_is_answered_and_handled_once() {
     for sequence in [0, 0, 1, 2] {
         assert_eq!(next_sequenced(&mut seen).await, (call_url(0), sequence));
     }
+}
+
+/// An incoming call: change type `created`, the call in state `incoming`.
+fn incoming(call: usize) -> String {
+    body(vec![serde_json::json!({
+        "changeType": "created",
+        "resourceUrl": call_url(call),
+        "resourceData": {"@odata.type": "#microsoft.graph.call", "state": "incoming"},
+    })])
+}
+
+/// A handler that claims the decision on the incoming calls of `deciding`, and hands over every
+/// delivery of an incoming call it is given.
+struct Deciding {
+    deciding: Vec<String>,
+    seen: mpsc::UnboundedSender<(Delivery, bool)>,
+}
+
+impl CommsNotificationsHandler for Deciding {
+    async fn created(&self, delivery: &Delivery, _notification: CommsNotification) {
+        let claimed = self
+            .deciding
+            .iter()
+            .any(|call| Some(call.as_str()) == delivery.call_id())
+            && delivery.mark_decided();
+        let _ = self.seen.send((delivery.clone(), claimed));
+    }
+}
+
+/// A receiver whose decision window is `window` and whose fallback, `margin` before the deadline,
+/// reports the call id and when it ran.
+async fn deciding(
+    deciding: &[usize],
+    window: Duration,
+    margin: Duration,
+) -> (
+    String,
+    mpsc::UnboundedReceiver<(Delivery, bool)>,
+    mpsc::UnboundedReceiver<(String, Instant)>,
+) {
+    let (seen_tx, seen) = mpsc::unbounded_channel();
+    let (fallback_tx, fallbacks) = mpsc::unbounded_channel();
+    let handler = Deciding {
+        deciding: deciding.iter().map(|call| format!("call-{call}")).collect(),
+        seen: seen_tx,
+    };
+    let url = start(
+        move |receiver| {
+            receiver
+                .decision_window(window)
+                .fallback_decision(margin, move |call| {
+                    let _ = fallback_tx.send((call, Instant::now()));
+                    async {}
+                })
+        },
+        handler,
+    )
+    .await;
+    (url, seen, fallbacks)
+}
+
+#[tokio::test]
+async fn an_undecided_incoming_call_is_decided_by_the_fallback_before_its_deadline() {
+    let window = Duration::from_secs(3);
+    let (url, mut seen, mut fallbacks) = deciding(&[], window, Duration::from_secs(2)).await;
+    // A notification that is no incoming call has no deadline to keep, and gets no fallback.
+    let deleted = body(vec![serde_json::json!({
+        "changeType": "deleted",
+        "resourceUrl": call_url(1),
+    })]);
+    assert_eq!(deliver(&url, &[], deleted).await.status, 202);
+    assert_eq!(deliver(&url, &[], incoming(2)).await.status, 202);
+
+    let (delivery, claimed) = tokio::time::timeout(Duration::from_secs(10), seen.recv())
+        .await
+        .expect("the handler is called")
+        .expect("open");
+    assert!(!claimed);
+    assert!(delivery.is_incoming_call());
+    assert_eq!(delivery.call_id(), Some("call-2"));
+    assert_eq!(delivery.deadline() - delivery.received_at(), window);
+    assert!(delivery.time_left() <= window);
+
+    let (call, at) = tokio::time::timeout(Duration::from_secs(10), fallbacks.recv())
+        .await
+        .expect("the fallback runs")
+        .expect("open");
+    assert_eq!(call, "call-2");
+    assert!(
+        at < delivery.deadline(),
+        "the fallback ran before the deadline"
+    );
+    assert!(!delivery.mark_decided(), "the fallback took the decision");
+    assert!(fallbacks.try_recv().is_err(), "the fallback ran once");
+}
+
+#[tokio::test]
+async fn the_fallback_leaves_alone_an_incoming_call_the_handler_decided() {
+    // The handler has a second to claim call 1 before the fallback would.
+    let window = Duration::from_secs(2);
+    let margin = Duration::from_secs(1);
+    let (url, mut seen, mut fallbacks) = deciding(&[1], window, margin).await;
+    assert_eq!(deliver(&url, &[], incoming(1)).await.status, 202);
+    assert_eq!(deliver(&url, &[], incoming(2)).await.status, 202);
+    let mut deadline_of_1 = None;
+    for _ in 0..2 {
+        let (delivery, claimed) = tokio::time::timeout(Duration::from_secs(10), seen.recv())
+            .await
+            .expect("the handler is called")
+            .expect("open");
+        assert_eq!(claimed, delivery.call_id() == Some("call-1"));
+        if claimed {
+            deadline_of_1 = Some(delivery.deadline());
+        }
+    }
+    // Call 2 was received after call 1, so its fallback runs after call 1's would have.
+    let (call, _) = tokio::time::timeout(Duration::from_secs(10), fallbacks.recv())
+        .await
+        .expect("the fallback runs for call 2")
+        .expect("open");
+    assert_eq!(call, "call-2");
+    let deadline = deadline_of_1.expect("call 1 was handled");
+    tokio::time::sleep_until(deadline.into()).await;
+    assert!(fallbacks.try_recv().is_err(), "no fallback for call 1");
 }

@@ -61,6 +61,11 @@ impl CallQueues {
         })
     }
 
+    /// The tracker every task runs on.
+    pub(crate) fn tracker(&self) -> &TaskTracker {
+        &self.tracker
+    }
+
     /// `count` slots, or `None` if they would take the notifications not yet handled over the
     /// limit.
     pub(crate) fn reserve(&self, count: usize) -> Option<Vec<Slot>> {

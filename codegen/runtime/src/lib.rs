@@ -19,6 +19,8 @@ pub mod auth;
 mod calls;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "webhooks")]
+mod decision;
 mod derived;
 #[cfg(feature = "webhooks")]
 mod duplicates;

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +14,8 @@ use tokio_util::task::TaskTracker;
 
 use super::auth::{GraphClaims, InboundAuth};
 use super::calls::{CallQueues, Job, call_id};
+pub use super::decision::DECISION_WINDOW;
+use super::decision::{Decision, Fallback};
 pub use super::duplicates::{
     DeliveryId, DeliveryStore, MESSAGE_ID_HEADER, MemoryDeliveryStore, StoreFuture,
 };
@@ -33,7 +36,8 @@ pub enum DeliveryRoute {
     Callback,
 }
 
-/// How one accepted notification request arrived.
+/// How one accepted notification arrived: the request that carried it, when, and for an incoming
+/// call, the deadline to answer or reject it.
 #[derive(Clone, Debug)]
 pub struct Delivery {
     /// The kind of URL it was posted to.
@@ -44,6 +48,66 @@ pub struct Delivery {
     pub claims: Option<GraphClaims>,
     /// The request headers (such as `X-Microsoft-Skype-Chain-ID`).
     pub headers: HeaderMap,
+    received_at: Instant,
+    deadline: Instant,
+    call_id: Option<String>,
+    incoming_call: Option<Arc<Decision>>,
+}
+
+impl Delivery {
+    /// A delivery received now on `route` at `path`, without claims, headers or call, for tests
+    /// of a handler; the receiver makes the deliveries its handler is given.
+    pub fn new(route: DeliveryRoute, path: impl Into<String>) -> Self {
+        let received_at = Instant::now();
+        Self {
+            route,
+            path: path.into(),
+            claims: None,
+            headers: HeaderMap::new(),
+            received_at,
+            deadline: received_at + DECISION_WINDOW,
+            call_id: None,
+            incoming_call: None,
+        }
+    }
+
+    /// When the receiver received the request.
+    pub fn received_at(&self) -> Instant {
+        self.received_at
+    }
+
+    /// By when an incoming call must be answered or rejected: the receiver's decision window (by
+    /// default [`DECISION_WINDOW`], 15 seconds) after [`Self::received_at`].
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// How long is left until [`Self::deadline`]; zero once it has passed.
+    pub fn time_left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// The id of the call the notification is about, from its `resourceUrl`
+    /// (`/communications/calls/{id}...` or `/app/calls/{id}...`).
+    pub fn call_id(&self) -> Option<&str> {
+        self.call_id.as_deref()
+    }
+
+    /// Whether the notification is an incoming call, to be answered or rejected by
+    /// [`Self::deadline`].
+    pub fn is_incoming_call(&self) -> bool {
+        self.incoming_call.is_some()
+    }
+
+    /// Claims the decision on the incoming call for the handler, before it answers or rejects the
+    /// call, so that the receiver's fallback (`Receiver::fallback_decision`) does not run. `false`
+    /// if the fallback already took the decision: the handler should then leave the call alone.
+    /// `true` for a notification that is no incoming call.
+    pub fn mark_decided(&self) -> bool {
+        self.incoming_call
+            .as_ref()
+            .is_none_or(|decision| decision.claim())
+    }
 }
 
 /// A generated handler trait, seen from the receiver: the body it takes, how that body holds its
@@ -68,6 +132,13 @@ pub trait Dispatch: Send + Sync + 'static {
 
     /// Where a notification's resource is (its `resourceUrl`), if it says.
     fn resource_url(notification: &Self::Notification) -> Option<&str>;
+
+    /// Whether a notification is an incoming call, which the bot must answer or reject within the
+    /// decision window. None is, unless the generated code says.
+    fn incoming_call(notification: &Self::Notification) -> bool {
+        let _ = notification;
+        false
+    }
 
     /// Hands one notification to the handler.
     fn dispatch(
@@ -150,8 +221,10 @@ pub const DEFAULT_QUEUE_LIMIT: usize = 10_000;
 /// those of different calls run in parallel, so a slow handler of one call never delays another.
 /// The call is the `{id}` of the notification's `resourceUrl` (`/communications/calls/{id}...` or
 /// `/app/calls/{id}...`); a notification without one runs on its own. A delivery the sender sends
-/// again is answered as the first was, and the handler sees it once (see [`DeliveryStore`]). Every
-/// task runs on a
+/// again is answered as the first was, and the handler sees it once (see [`DeliveryStore`]). A
+/// delivery tells the handler how long it has to answer or reject an incoming call
+/// ([`Delivery::time_left`]), and [`Receiver::fallback_decision`] decides the calls it leaves
+/// undecided. Every task runs on a
 /// [`TaskTracker`] (see [`Receiver::task_tracker`]), so a server can wait for them when it shuts
 /// down.
 ///
@@ -165,6 +238,8 @@ pub struct Receiver<D> {
     queue_limit: usize,
     tracker: TaskTracker,
     store: Arc<dyn DeliveryStore>,
+    decision_window: Duration,
+    fallback: Option<Fallback>,
 }
 
 impl<D: Dispatch> Receiver<D> {
@@ -180,6 +255,8 @@ impl<D: Dispatch> Receiver<D> {
             queue_limit: DEFAULT_QUEUE_LIMIT,
             tracker: TaskTracker::new(),
             store: Arc::new(MemoryDeliveryStore::default()),
+            decision_window: DECISION_WINDOW,
+            fallback: None,
         }
     }
 
@@ -219,8 +296,32 @@ impl<D: Dispatch> Receiver<D> {
         self
     }
 
-    /// Spawns every task of the receiver (the handler's, and the workers that keep each call's
-    /// notifications in order) on `tracker`, so that a server shutting down can close it and wait
+    /// How long after receipt an incoming call may be answered or rejected (by default
+    /// [`DECISION_WINDOW`], Graph's 15 seconds): what [`Delivery::deadline`] counts from.
+    pub fn decision_window(mut self, window: Duration) -> Self {
+        self.decision_window = window;
+        self
+    }
+
+    /// Decides the incoming calls the handler leaves undecided: if the handler has not called
+    /// [`Delivery::mark_decided`] by `margin` before the deadline, the receiver calls `decide`
+    /// with the call's id, once, on a task of its own (such as one that rejects the call through
+    /// the generated client). It runs even when the handler is still busy, or queued behind the
+    /// call's earlier notifications; a notification without a call id has no fallback.
+    pub fn fallback_decision<F, Fut>(mut self, margin: Duration, decide: F) -> Self
+    where
+        F: Fn(String) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.fallback = Some(Fallback {
+            margin,
+            decide: Arc::new(move |call| Box::pin(decide(call))),
+        });
+        self
+    }
+
+    /// Spawns every task of the receiver (the handler's, the workers that keep each call's
+    /// notifications in order, and the fallback decisions) on `tracker`, so that a server shutting down can close it and wait
     /// for them. Without it, the receiver uses a tracker of its own.
     pub fn task_tracker(mut self, tracker: TaskTracker) -> Self {
         self.tracker = tracker;
@@ -304,6 +405,7 @@ async fn receive<D: Dispatch>(
     status: StatusCode,
     request: axum::extract::Request,
 ) -> Response {
+    let received_at = Instant::now();
     let receiver = &shared.receiver;
     let (parts, body) = request.into_parts();
     let claims = match receiver.auth.check(&parts.headers).await {
@@ -328,16 +430,30 @@ async fn receive<D: Dispatch>(
             return status.into_response();
         }
     }
-    let delivery = Arc::new(Delivery {
+    let request = Delivery {
         route,
         path: parts.uri.path().to_owned(),
         claims,
         headers: parts.headers,
-    });
+        received_at,
+        deadline: received_at + receiver.decision_window,
+        call_id: None,
+        incoming_call: None,
+    };
     for (notification, slot) in notifications.into_iter().zip(slots) {
         let call = call_of::<D>(&notification);
+        let incoming = matches!(&notification, Incoming::Typed(n) if D::incoming_call(n));
+        let mut delivery = request.clone();
+        delivery.call_id.clone_from(&call);
+        if incoming {
+            let decision = Arc::new(Decision::default());
+            if let (Some(fallback), Some(call)) = (&receiver.fallback, &call) {
+                let tracker = shared.queues.tracker();
+                fallback.watch(tracker, decision.clone(), call.clone(), delivery.deadline);
+            }
+            delivery.incoming_call = Some(decision);
+        }
         let dispatch = receiver.dispatch.clone();
-        let delivery = delivery.clone();
         let job: Job = Box::pin(async move {
             let _slot = slot;
             match notification {

@@ -26,6 +26,7 @@ pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("auth.rs"),
     runtime_source!("calls.rs"),
     runtime_source!("client.rs"),
+    runtime_source!("decision.rs"),
     runtime_source!("derived.rs"),
     runtime_source!("duplicates.rs"),
     runtime_source!("http.rs"),
