@@ -29,6 +29,8 @@ mod http;
 mod key;
 #[cfg(feature = "mock")]
 pub mod mock;
+#[cfg(feature = "webhooks")]
+mod notifications;
 mod open_enum;
 mod open_struct;
 #[cfg(feature = "webhooks")]

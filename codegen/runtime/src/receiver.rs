@@ -8,20 +8,18 @@ use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use tokio_util::task::TaskTracker;
 
 use super::auth::{GraphClaims, InboundAuth};
-use super::calls::{CallQueues, Job, call_id};
+use super::calls::{CallQueues, Job};
 pub use super::decision::DECISION_WINDOW;
 use super::decision::{Decision, Fallback};
 pub use super::duplicates::{
     DeliveryId, DeliveryStore, MESSAGE_ID_HEADER, MemoryDeliveryStore, StoreFuture,
 };
-use super::http::{
-    GraphError, json_error, method_not_allowed, read_json_bytes, status_code, unknown_route,
-};
+use super::http::{GraphError, method_not_allowed, read_json_bytes, status_code, unknown_route};
+use super::notifications::{Incoming, call_of, notifications_of};
 
 /// The receiver's default limit on a delivery's body: 4 MiB. Deliveries are larger than the
 /// requests the Graph side serves: a batch of notifications, or the roster of a large meeting.
@@ -155,59 +153,6 @@ pub trait Dispatch: Send + Sync + 'static {
         notification: serde_json::Value,
         problem: String,
     ) -> impl Future<Output = ()> + Send;
-}
-
-/// One notification of an accepted delivery.
-enum Incoming<N> {
-    /// It fits the types.
-    Typed(N),
-    /// It is JSON that does not fit the types: the value as it came, and why.
-    Unreadable(serde_json::Value, String),
-}
-
-/// The notifications of a body. A body that parses into the types is the fast path; a body that is
-/// JSON of another shape is read notification by notification, so that one notification that does
-/// not fit never costs the others, and nothing authenticated is refused for its shape. Only a body
-/// that is not JSON is refused (`400`).
-fn notifications_of<D: Dispatch>(
-    bytes: &[u8],
-) -> Result<Vec<Incoming<D::Notification>>, GraphError> {
-    let shape_error = match serde_json::from_slice::<D::Body>(bytes) {
-        Ok(body) => {
-            return Ok(D::notifications(body)
-                .into_iter()
-                .map(Incoming::Typed)
-                .collect());
-        }
-        Err(err) if err.is_data() => err,
-        Err(err) => return Err(json_error(&err)),
-    };
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|err| json_error(&err))?;
-    let items = match value {
-        serde_json::Value::Object(mut body) => match body.remove("value") {
-            Some(serde_json::Value::Array(items)) => items,
-            Some(serde_json::Value::Null) | None => Vec::new(),
-            Some(other) => {
-                body.insert("value".to_owned(), other);
-                let problem = format!("the body does not fit the types: {shape_error}");
-                return Ok(vec![Incoming::Unreadable(
-                    serde_json::Value::Object(body),
-                    problem,
-                )]);
-            }
-        },
-        other => {
-            let problem = format!("the body does not fit the types: {shape_error}");
-            return Ok(vec![Incoming::Unreadable(other, problem)]);
-        }
-    };
-    Ok(items
-        .into_iter()
-        .map(|item| match D::Notification::deserialize(&item) {
-            Ok(notification) => Incoming::Typed(notification),
-            Err(err) => Incoming::Unreadable(item, err.to_string()),
-        })
-        .collect())
 }
 
 /// The default limit on the notifications a receiver has accepted but not yet handled: 10 000.
@@ -370,15 +315,6 @@ impl<D: Dispatch> Receiver<D> {
 struct Shared<D> {
     receiver: Receiver<D>,
     queues: Arc<CallQueues>,
-}
-
-/// The call a notification is about, from its `resourceUrl`.
-fn call_of<D: Dispatch>(notification: &Incoming<D::Notification>) -> Option<String> {
-    let resource_url = match notification {
-        Incoming::Typed(notification) => D::resource_url(notification),
-        Incoming::Unreadable(value, _) => value.get("resourceUrl").and_then(|url| url.as_str()),
-    };
-    resource_url.and_then(call_id).map(str::to_owned)
 }
 
 /// The answer to a delivery that would take the notifications not yet handled over the limit.

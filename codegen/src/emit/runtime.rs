@@ -33,6 +33,7 @@ pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("key.rs"),
     runtime_source!("lib.rs"),
     runtime_source!("mock.rs"),
+    runtime_source!("notifications.rs"),
     runtime_source!("open_enum.rs"),
     runtime_source!("open_struct.rs"),
     runtime_source!("receiver.rs"),
