@@ -1,13 +1,14 @@
 //! What the generated receiver promises about deliveries, on 127.0.0.1: the notifications of one
 //! call in the order they were received, calls in parallel, every task on the receiver's task
 //! tracker, a delivery sent again handled once, the deadline of an incoming call and the fallback
-//! that decides it, and how large a delivery may be.
+//! that decides it, how large a delivery may be, the legacy first notification, and redirects.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use axum::http::Uri;
 use msgraph_calls::runtime::auth::InboundAuth;
 use msgraph_calls::runtime::receiver::Delivery;
 use msgraph_calls::types::CommsNotification;
@@ -435,4 +436,79 @@ async fn the_fallback_leaves_alone_an_incoming_call_the_handler_decided() {
     let deadline = deadline_of_1.expect("call 1 was handled");
     tokio::time::sleep_until(deadline.into()).await;
     assert!(fallbacks.try_recv().is_err(), "no fallback for call 1");
+}
+
+#[tokio::test]
+async fn a_legacy_first_notification_gets_204_and_the_handler_is_told_nothing() {
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    let url = start(|receiver| receiver, Recording(tx)).await;
+    let legacy = serde_json::json!({
+        "subscriptionId": "2887ad07-1b15-4d60-9bd7-6ce9a0adb4a7",
+        "subscriptionExpirationDateTime": "2026-11-27T12:00:00Z",
+        "changeType": "created",
+        "resource": "/app/calls/call-0",
+        "resourceData": {"state": "incoming"},
+    });
+    for body in [
+        serde_json::json!({ "value": [legacy.clone()] }),
+        legacy.clone(),
+    ] {
+        let answer = deliver(&url, &[], body.to_string()).await;
+        assert_eq!(answer.status, 204, "{body}: {:#}", answer.json);
+        assert_eq!(answer.json, serde_json::Value::Null, "no body");
+    }
+    // Graph's own format may carry `resource` and more beside `resourceUrl`: it is handled.
+    let mut graph = legacy;
+    graph["resourceUrl"] = call_url(0).into();
+    let answer = deliver(&url, &[], body(vec![graph])).await;
+    assert_eq!(answer.status, 202, "{:#}", answer.json);
+    assert_eq!(next(&mut seen).await, ("created", call_url(0)));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        seen.try_recv().is_err(),
+        "the handler was told of the legacy ones"
+    );
+}
+
+#[tokio::test]
+async fn the_redirect_hook_answers_307_with_location_before_any_handling() {
+    let (tx, mut seen) = mpsc::unbounded_channel();
+    let url = start(
+        |receiver| {
+            receiver.redirect_with(|request| {
+                let region = request.headers.get("x-bot-region")?;
+                (region == "emea" && request.path == "/api/calls")
+                    .then(|| Uri::from_static("https://emea.bot.example/api/calls"))
+            })
+        },
+        Recording(tx),
+    )
+    .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_certs_only(std::iter::empty())
+        .build()
+        .expect("a client");
+    let post = |region: &'static str| {
+        client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("x-bot-region", region)
+            .body(incoming(0))
+            .send()
+    };
+    let redirected = post("emea").await.expect("an answer");
+    assert_eq!(redirected.status(), 307);
+    assert_eq!(
+        redirected.headers()["location"],
+        "https://emea.bot.example/api/calls"
+    );
+    let here = post("amer").await.expect("an answer");
+    assert_eq!(here.status(), 202);
+    assert_eq!(next(&mut seen).await, ("created", call_url(0)));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        seen.try_recv().is_err(),
+        "the redirected delivery was handled"
+    );
 }

@@ -1,5 +1,6 @@
 //! What the body of a delivery holds: its notifications, typed where they fit the types and as
-//! they came where they do not, and the call each one is about.
+//! they came where they do not, and the call each one is about; or the legacy format of a call's
+//! first notification.
 
 use serde::Deserialize as _;
 
@@ -67,4 +68,67 @@ pub(crate) fn call_of<D: Dispatch>(notification: &Incoming<D::Notification>) -> 
         Incoming::Unreadable(value, _) => value.get("resourceUrl").and_then(|url| url.as_str()),
     };
     resource_url.and_then(call_id).map(str::to_owned)
+}
+
+/// Whether a body is in the legacy format (the Skype-era one, in which the first notification of a
+/// call may come): notifications with `resource` and `subscriptionId` and no `resourceUrl`, alone
+/// or in a `value` array. A bot answers it `204 No Content`, and Graph sends the notification again
+/// in its own format. Only a body that names `subscriptionId` is read for this.
+pub(crate) fn is_legacy(bytes: &[u8]) -> bool {
+    const KEY: &[u8] = b"\"subscriptionId\"";
+    if !bytes.windows(KEY.len()).any(|window| window == KEY) {
+        return false;
+    }
+    let Ok(serde_json::Value::Object(body)) = serde_json::from_slice(bytes) else {
+        return false;
+    };
+    let legacy = |item: &serde_json::Map<String, serde_json::Value>| {
+        ["resource", "subscriptionId"]
+            .iter()
+            .all(|key| item.get(*key).is_some_and(|value| !value.is_null()))
+            && !item.contains_key("resourceUrl")
+    };
+    match body.get("value") {
+        Some(serde_json::Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .all(|item| item.as_object().is_some_and(legacy)),
+        _ => legacy(&body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_legacy;
+
+    #[test]
+    fn the_legacy_format_names_a_subscription_and_a_resource_but_no_resource_url() {
+        for (body, legacy) in [
+            (
+                r#"{"value": [{"subscriptionId": "s", "resource": "/app/calls/a", "changeType": "created"}]}"#,
+                true,
+            ),
+            (
+                r#"{"subscriptionId": "s", "resource": "/app/calls/a"}"#,
+                true,
+            ),
+            (
+                r#"{"value": [{"subscriptionId": "s", "resource": "/app/calls/a", "resourceUrl": "/communications/calls/a"}]}"#,
+                false,
+            ),
+            (
+                r#"{"value": [{"subscriptionId": "s", "resource": "/app/calls/a"}, {"resourceUrl": "/communications/calls/a"}]}"#,
+                false,
+            ),
+            (r#"{"value": [{"subscriptionId": "s"}]}"#, false),
+            (
+                r#"{"value": [{"subscriptionId": null, "resource": "r"}]}"#,
+                false,
+            ),
+            (r#"{"value": [{"resource": "/app/calls/a"}]}"#, false),
+            (r#"["subscriptionId"]"#, false),
+            (r#"{"value": [{"changeType": "created"}]}"#, false),
+        ] {
+            assert_eq!(is_legacy(body.as_bytes()), legacy, "{body}");
+        }
+    }
 }

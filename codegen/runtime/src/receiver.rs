@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use tokio_util::task::TaskTracker;
@@ -19,7 +19,7 @@ pub use super::duplicates::{
     DeliveryId, DeliveryStore, MESSAGE_ID_HEADER, MemoryDeliveryStore, StoreFuture,
 };
 use super::http::{GraphError, method_not_allowed, read_json_bytes, status_code, unknown_route};
-use super::notifications::{Incoming, call_of, notifications_of};
+use super::notifications::{Incoming, call_of, is_legacy, notifications_of};
 
 /// The receiver's default limit on a delivery's body: 4 MiB. Deliveries are larger than the
 /// requests the Graph side serves: a batch of notifications, or the roster of a large meeting.
@@ -108,6 +108,26 @@ impl Delivery {
     }
 }
 
+/// What a redirect hook ([`Receiver::redirect_with`]) sees of a delivery: it is authenticated and
+/// its body read, and nothing else has happened.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DeliveryRequest<'a> {
+    /// The kind of URL it was posted to.
+    pub route: DeliveryRoute,
+    /// The request path.
+    pub path: &'a str,
+    /// The request headers.
+    pub headers: &'a HeaderMap,
+    /// What the token established; `None` when authentication is disabled.
+    pub claims: Option<&'a GraphClaims>,
+    /// The body, as it came.
+    pub body: &'a [u8],
+}
+
+/// A redirect hook: where to send a delivery instead, if anywhere.
+type Redirect = dyn Fn(&DeliveryRequest<'_>) -> Option<Uri> + Send + Sync;
+
 /// A generated handler trait, seen from the receiver: the body it takes, how that body holds its
 /// notifications, and how one notification is handed to the trait.
 pub trait Dispatch: Send + Sync + 'static {
@@ -165,13 +185,18 @@ pub const DEFAULT_QUEUE_LIMIT: usize = 10_000;
 /// The notifications of one call reach the handler one at a time, in the order they were received;
 /// those of different calls run in parallel, so a slow handler of one call never delays another.
 /// The call is the `{id}` of the notification's `resourceUrl` (`/communications/calls/{id}...` or
-/// `/app/calls/{id}...`); a notification without one runs on its own. A delivery the sender sends
-/// again is answered as the first was, and the handler sees it once (see [`DeliveryStore`]). A
-/// delivery tells the handler how long it has to answer or reject an incoming call
-/// ([`Delivery::time_left`]), and [`Receiver::fallback_decision`] decides the calls it leaves
-/// undecided. Every task runs on a
+/// `/app/calls/{id}...`); a notification without one runs on its own. Every task runs on a
 /// [`TaskTracker`] (see [`Receiver::task_tracker`]), so a server can wait for them when it shuts
 /// down.
+///
+/// A delivery the sender sends again is answered as the first was, and the handler sees it once
+/// (see [`DeliveryStore`]). A first notification in the legacy format is answered `204 No Content`,
+/// as Teams asks, and the handler is told nothing; a hook may send deliveries to another deployment
+/// ([`Receiver::redirect_with`]).
+///
+/// A delivery tells the handler how long it has left to answer or reject an incoming call
+/// ([`Delivery::time_left`]), and [`Receiver::fallback_decision`] decides the calls it leaves
+/// undecided.
 ///
 /// Each generated handler trait has an alias of this type, such as `CommsNotificationsReceiver`.
 pub struct Receiver<D> {
@@ -185,6 +210,7 @@ pub struct Receiver<D> {
     store: Arc<dyn DeliveryStore>,
     decision_window: Duration,
     fallback: Option<Fallback>,
+    redirect: Option<Arc<Redirect>>,
 }
 
 impl<D: Dispatch> Receiver<D> {
@@ -202,6 +228,7 @@ impl<D: Dispatch> Receiver<D> {
             store: Arc::new(MemoryDeliveryStore::default()),
             decision_window: DECISION_WINDOW,
             fallback: None,
+            redirect: None,
         }
     }
 
@@ -265,6 +292,18 @@ impl<D: Dispatch> Receiver<D> {
         self
     }
 
+    /// Sends deliveries to another deployment, for region affinity: `hook` sees each delivery once
+    /// it is authenticated and its body read, before anything else, and a delivery for which it
+    /// names a URL is answered `307 Temporary Redirect` with that `Location` (the sender posts it
+    /// there, body and all) and not handled here.
+    pub fn redirect_with<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&DeliveryRequest<'_>) -> Option<Uri> + Send + Sync + 'static,
+    {
+        self.redirect = Some(Arc::new(hook));
+        self
+    }
+
     /// Spawns every task of the receiver (the handler's, the workers that keep each call's
     /// notifications in order, and the fallback decisions) on `tracker`, so that a server shutting down can close it and wait
     /// for them. Without it, the receiver uses a tracker of its own.
@@ -317,6 +356,19 @@ struct Shared<D> {
     queues: Arc<CallQueues>,
 }
 
+/// `307 Temporary Redirect` to `location`.
+fn redirect_to(location: &Uri) -> Response {
+    match HeaderValue::try_from(location.to_string()) {
+        Ok(value) => (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, value)]).into_response(),
+        Err(err) => GraphError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            format!("the redirect location cannot be sent as a header: {err}"),
+        )
+        .into_response(),
+    }
+}
+
 /// The answer to a delivery that would take the notifications not yet handled over the limit.
 fn too_busy(limit: usize) -> Response {
     let mut response = GraphError::new(
@@ -352,6 +404,22 @@ async fn receive<D: Dispatch>(
         Ok(bytes) => bytes,
         Err(err) => return err.into_response(),
     };
+    if let Some(hook) = &receiver.redirect {
+        let request = DeliveryRequest {
+            route,
+            path: parts.uri.path(),
+            headers: &parts.headers,
+            claims: claims.as_ref(),
+            body: &bytes,
+        };
+        if let Some(location) = hook(&request) {
+            return redirect_to(&location);
+        }
+    }
+    if is_legacy(&bytes) {
+        tracing::debug!("a notification in the legacy format; answered 204 to have it in Graph's");
+        return StatusCode::NO_CONTENT.into_response();
+    }
     let notifications = match notifications_of::<D>(&bytes) {
         Ok(notifications) => notifications,
         Err(err) => return err.into_response(),
