@@ -269,9 +269,9 @@ impl<D: Dispatch> Receiver<D> {
     }
 
     /// How long after receipt an incoming call may be answered or rejected (by default
-    /// [`DECISION_WINDOW`], Graph's 15 seconds): what [`Delivery::deadline`] counts from.
+    /// [`DECISION_WINDOW`], Graph's 15 seconds; at most a day): what [`Delivery::deadline`] counts.
     pub fn decision_window(mut self, window: Duration) -> Self {
-        self.decision_window = window;
+        self.decision_window = window.min(Duration::from_secs(24 * 60 * 60));
         self
     }
 
@@ -305,8 +305,8 @@ impl<D: Dispatch> Receiver<D> {
     }
 
     /// Spawns every task of the receiver (the handler's, the workers that keep each call's
-    /// notifications in order, and the fallback decisions) on `tracker`, so that a server shutting down can close it and wait
-    /// for them. Without it, the receiver uses a tracker of its own.
+    /// notifications in order, and the fallback decisions) on `tracker`, so that a server shutting
+    /// down can close it and wait for them. Without it, the receiver uses a tracker of its own.
     pub fn task_tracker(mut self, tracker: TaskTracker) -> Self {
         self.tracker = tracker;
         self
