@@ -3,17 +3,17 @@
 //! Stubs for receiving the notifications the API posts: implement a handler trait, then
 //! serve it with its receiver's `into_router`. A delivery is answered with its success
 //! status (such as `202 Accepted`) as soon as its token is valid and its body parsed; the
-//! handler runs afterwards, on its own task, so a slow handler never holds the sender's
-//! request open.
+//! handler runs afterwards, on the receiver's tasks, so a slow handler never holds the
+//! sender's request open.
 /// Implemented by a receiver of `CommsNotifications` notifications. Serve it with [`CommsNotificationsReceiver`].
 ///
 /// Deliveries:
 /// - `callingWebhook.commsNotifications`: posted to the bot's webhook. Microsoft Graph posts `commsNotifications` to the calling webhook configured at bot registration, for every call whose `callbackUri` was not overridden. An incoming call arrives as `changeType` `created` with `resourceData` a call in state `incoming`; after a reject the bot receives `changeType` `deleted`. Each delivery carries `Authorization` `Bearer` with an RS256 JWT signed by Microsoft; the bot answers `202 Accepted`.
 /// - `callNotification.commsNotifications`: posted to `{$request.body#/callbackUri}` of `communications.calls.call.reject`. When reject carries a `callbackUri`, Microsoft Graph posts later notifications of this call, such as `deleted`, to it instead of the bot's calling webhook. Each delivery carries `Authorization` `Bearer` with an RS256 JWT signed by Microsoft; the bot answers `202 Accepted`.
 ///
-/// Each method runs after the delivery was answered `202`; work that outlives it should be spawned or queued by the handler itself. Methods not implemented ignore their notifications.
+/// Each method runs after the delivery was answered `202`. The notifications of one call reach the handler one at a time, in the order they were received, and different calls in parallel: a method that takes long delays the later notifications of its call, so work that outlives it should be spawned or queued by the handler itself. Methods not implemented ignore their notifications.
 pub trait CommsNotificationsHandler: Send + Sync + 'static {
-    /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::Call`].
+    /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::Call`]. An incoming call (`state` `incoming`) must be answered or rejected before `delivery.deadline()`; `delivery.mark_decided()` claims that decision from the receiver's fallback.
     fn created(
         &self,
         delivery: &crate::runtime::receiver::Delivery,
@@ -92,6 +92,20 @@ impl<H: CommsNotificationsHandler> crate::runtime::__private::Dispatch
 
     fn resource_url(notification: &crate::types::CommsNotification) -> ::std::option::Option<&str> {
         notification.resource_url.as_deref()
+    }
+
+    fn incoming_call(notification: &crate::types::CommsNotification) -> bool {
+        let state = notification
+            .resource_data
+            .as_ref()
+            .and_then(|resource| resource.state.as_ref());
+        ::std::matches!(
+            notification.change_type.as_ref(),
+            ::std::option::Option::Some(crate::types::ChangeType::Created)
+        ) && ::std::matches!(
+            state,
+            ::std::option::Option::Some(crate::types::CallState::Incoming)
+        )
     }
 
     async fn dispatch_unreadable(

@@ -402,9 +402,12 @@ async fn keys_from_a_url_are_cached_and_an_unknown_kid_refreshes_once() {
         .body
         .expect("body");
     let claims = fixtures::claims();
+    // Each delivery has a message id of its own: the same body is not a delivery sent again.
+    let sent = AtomicUsize::new(0);
     let deliver = |token: String| {
         let url = format!("{bot_url}/api/calls");
         let body = body.clone();
+        let message_id = format!("message-{}", sent.fetch_add(1, Ordering::SeqCst));
         async move {
             let bearer = format!("Bearer {token}");
             post(
@@ -412,6 +415,7 @@ async fn keys_from_a_url_are_cached_and_an_unknown_kid_refreshes_once() {
                 &[
                     ("content-type", "application/json"),
                     ("authorization", &bearer),
+                    ("x-microsoft-skype-message-id", &message_id),
                 ],
                 body,
             )

@@ -16,14 +16,22 @@
 
 #[cfg(feature = "webhooks")]
 pub mod auth;
+#[cfg(feature = "webhooks")]
+mod calls;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "webhooks")]
+mod decision;
 mod derived;
+#[cfg(feature = "webhooks")]
+mod duplicates;
 #[cfg(any(feature = "webhooks", feature = "graph-server"))]
 mod http;
 mod key;
 #[cfg(feature = "mock")]
 pub mod mock;
+#[cfg(feature = "webhooks")]
+mod notifications;
 mod open_enum;
 mod open_struct;
 #[cfg(feature = "webhooks")]

@@ -24,12 +24,16 @@ macro_rules! runtime_source {
 /// `(file name, path of the original, text)` of every source file of the runtime.
 pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("auth.rs"),
+    runtime_source!("calls.rs"),
     runtime_source!("client.rs"),
+    runtime_source!("decision.rs"),
     runtime_source!("derived.rs"),
+    runtime_source!("duplicates.rs"),
     runtime_source!("http.rs"),
     runtime_source!("key.rs"),
     runtime_source!("lib.rs"),
     runtime_source!("mock.rs"),
+    runtime_source!("notifications.rs"),
     runtime_source!("open_enum.rs"),
     runtime_source!("open_struct.rs"),
     runtime_source!("receiver.rs"),

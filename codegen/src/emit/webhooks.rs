@@ -1,6 +1,7 @@
 //! The server emitter, bot side: for each notification body a handler trait with one method per
 //! change type (Graph's `unknownFutureValue` sentinel goes to `other_change`), and the receiver's
-//! `Dispatch` impl, which hands each accepted delivery to the trait.
+//! `Dispatch` impl, which hands each accepted delivery to the trait and tells the receiver which
+//! notifications are incoming calls.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,9 @@ use quote::{format_ident, quote};
 
 use super::doc_attr;
 use crate::Settings;
-use crate::model::{Api, Notification, NotificationTarget, TypeKind};
+use crate::model::{
+    Api, FieldType, Notification, NotificationShape, NotificationTarget, StructDef, TypeKind,
+};
 
 /// Emits `src/webhooks.rs`.
 pub(crate) fn emit(api: &Api, settings: &Settings) -> TokenStream {
@@ -27,8 +30,8 @@ pub(crate) fn emit(api: &Api, settings: &Settings) -> TokenStream {
         //! Stubs for receiving the notifications the API posts: implement a handler trait, then
         //! serve it with its receiver's `into_router`. A delivery is answered with its success
         //! status (such as `202 Accepted`) as soon as its token is valid and its body parsed; the
-        //! handler runs afterwards, on its own task, so a slow handler never holds the sender's
-        //! request open.
+        //! handler runs afterwards, on the receiver's tasks, so a slow handler never holds the
+        //! sender's request open.
 
         #(#receivers)*
     }
@@ -39,6 +42,84 @@ fn optional(api: &Api, owner: &str, field: &str) -> bool {
         Some(TypeKind::Struct(s)) => s.fields.iter().any(|f| f.name == field && !f.required),
         _ => true,
     }
+}
+
+fn struct_def<'a>(api: &'a Api, name: &str) -> Option<&'a StructDef> {
+    match api.types.get(name).map(|d| &d.kind) {
+        Some(TypeKind::Struct(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// The variant of enum `name` whose wire value is `wire`.
+fn enum_variant(api: &Api, name: &str, wire: &str) -> Option<proc_macro2::Ident> {
+    match api.types.get(name).map(|d| &d.kind) {
+        Some(TypeKind::Enum(def)) => def
+            .members
+            .iter()
+            .find(|m| m.wire_name == wire)
+            .map(|m| format_ident!("{}", m.name)),
+        _ => None,
+    }
+}
+
+/// `Dispatch::incoming_call` for Graph's incoming call as the description types it: change type
+/// `created`, and a resource whose `state` (an enum with `incoming`, or a string) is `incoming`.
+/// `None` when the description cannot say, and then the receiver's default (no notification is an
+/// incoming call) stands.
+fn incoming_call(api: &Api, shape: &NotificationShape) -> Option<TokenStream> {
+    let created = enum_variant(api, &shape.change_type, "created")?;
+    let item = struct_def(api, &shape.item_type)?;
+    let field = |name: &str| item.fields.iter().find(|f| f.name == name);
+    let (change, resource) = (field(&shape.change_field)?, field(&shape.resource_field)?);
+    if resource.ty != FieldType::Named(shape.resource_type.clone()) {
+        return None;
+    }
+    let state = struct_def(api, &shape.resource_type)?
+        .fields
+        .iter()
+        .find(|f| f.wire_name == "state")?;
+    let (change_field, resource_field, state_field) = (
+        format_ident!("{}", change.name),
+        format_ident!("{}", resource.name),
+        format_ident!("{}", state.name),
+    );
+    let change = if change.required {
+        quote!(::std::option::Option::Some(&notification.#change_field))
+    } else {
+        quote!(notification.#change_field.as_ref())
+    };
+    let resource = if resource.required {
+        quote!(::std::option::Option::Some(&notification.#resource_field))
+    } else {
+        quote!(notification.#resource_field.as_ref())
+    };
+    let state_of = if state.required {
+        quote!(.map(|resource| &resource.#state_field))
+    } else {
+        quote!(.and_then(|resource| resource.#state_field.as_ref()))
+    };
+    let incoming = match &state.ty {
+        FieldType::Named(name) => {
+            let variant = enum_variant(api, name, "incoming")?;
+            let name = format_ident!("{}", name);
+            quote!(
+                ::std::matches!(state, ::std::option::Option::Some(crate::types::#name::#variant))
+            )
+        }
+        FieldType::String => {
+            quote!(state.is_some_and(|state| state.eq_ignore_ascii_case("incoming")))
+        }
+        _ => return None,
+    };
+    let item = format_ident!("{}", shape.item_type);
+    let change_type = format_ident!("{}", shape.change_type);
+    Some(quote! {
+        fn incoming_call(notification: &crate::types::#item) -> bool {
+            let state = #resource #state_of;
+            ::std::matches!(#change, ::std::option::Option::Some(crate::types::#change_type::#created)) && #incoming
+        }
+    })
 }
 
 fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -> TokenStream {
@@ -53,6 +134,7 @@ fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -
     let handler = format_ident!("{}Handler", first.body_type);
     let receiver = format_ident!("{}Receiver", first.body_type);
     let status = first.success_status;
+    let incoming_call = incoming_call(api, shape);
 
     let routes: Vec<String> = deliveries
         .iter()
@@ -74,8 +156,11 @@ fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -
         .collect();
     let handler_doc = doc_attr(&format!(
         "Implemented by a receiver of `{}` notifications. Serve it with [`{receiver}`].\n\nDeliveries:\n{}\n\n\
-         Each method runs after the delivery was answered `{status}`; work that outlives it should be \
-         spawned or queued by the handler itself. Methods not implemented ignore their notifications.",
+         Each method runs after the delivery was answered `{status}`. The notifications of one call reach \
+         the handler one at a time, in the order they were received, and different calls in parallel: \
+         a method that takes long delays the later notifications of its call, so work that outlives it \
+         should be spawned or queued by the handler itself. Methods not implemented ignore their \
+         notifications.",
         first.body_type,
         routes.join("\n")
     ));
@@ -94,7 +179,14 @@ fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -
     );
     let methods = members.iter().map(|m| {
         let method = format_ident!("{}", crate::ident::field_name(&m.wire_name));
-        let doc = format!(" A notification with change type `{}`; {resource_doc}.", m.wire_name);
+        let mut doc = format!(" A notification with change type `{}`; {resource_doc}.", m.wire_name);
+        if m.wire_name == "created" && incoming_call.is_some() {
+            doc.push_str(
+                " An incoming call (`state` `incoming`) must be answered or rejected before \
+                 `delivery.deadline()`; `delivery.mark_decided()` claims that decision from the \
+                 receiver's fallback.",
+            );
+        }
         quote! {
             #[doc = #doc]
             fn #method(&self, delivery: &crate::runtime::receiver::Delivery, notification: crate::types::#item) -> impl ::std::future::Future<Output = ()> + Send {
@@ -185,6 +277,8 @@ fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -
             fn resource_url(notification: &crate::types::#item) -> ::std::option::Option<&str> {
                 #resource_url
             }
+
+            #incoming_call
 
             async fn dispatch_unreadable(&self, delivery: &crate::runtime::receiver::Delivery, notification: ::serde_json::Value, problem: ::std::string::String) {
                 self.0.unreadable_notification(delivery, notification, problem).await

@@ -31,7 +31,12 @@ async fn bad_deliveries_get_graph_errors_and_the_bot_goes_on_serving() {
     let token = fixtures::token(&key);
     let bearer = format!("Bearer {token}");
     let json = ("content-type", "application/json");
-    let huge = format!(r#"{{"callbackUri": "{}"}}"#, "x".repeat(100 * 1024));
+    // Over the receiver's 4 MiB, and little enough over it that the bot reads it all and the
+    // answer is read.
+    let huge = format!(
+        r#"{{"callbackUri": "{}"}}"#,
+        "x".repeat(4 * 1024 * 1024 + 1024)
+    );
     let cases: Vec<Refusal> = vec![
         (bot.webhook_url(), vec![json], "{}".into(), 401),
         (
