@@ -383,3 +383,99 @@ async fn two_hundred_concurrent_calls_are_all_rejected_and_both_records_agree() 
         assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), ids, "{change}");
     }
 }
+
+/// Every notification the deliveries of `call` carried, once per delivery: a delivery sent twice
+/// under one message id counts once.
+fn notifications_sent(call: &Value) -> Vec<Value> {
+    let mut seen = BTreeSet::new();
+    call["notifications"]
+        .as_array()
+        .expect("deliveries")
+        .iter()
+        .filter(|d| seen.insert(d["messageId"].to_string()))
+        .flat_map(|d| {
+            d["payload"]["value"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_mixed_stream_with_faults_is_recorded_losslessly_and_nothing_is_refused() {
+    let graph = simulator::start(Config {
+        retry_backoff: Duration::from_millis(50),
+        faults: mock_graph::Faults {
+            duplicate_every: 2,
+            reorder_every: 3,
+            hold: Duration::from_millis(200),
+            ..mock_graph::Faults::default()
+        },
+        ..Config::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("record.jsonl");
+    let bot = bot(&graph, RejectReason::Busy, false, &record, None).await;
+    let id = place(&graph, documented_call(&bot.webhook_url())).await;
+    wait_for(&graph, &id, terminated_and_told).await;
+
+    let roster = json!({ "count": 3, "displayName": "Zoë Łukasz 李" });
+    let operation = json!({ "type": "playPromptOperation", "clientContext": "prompt-1" });
+    let unknown = json!({ "value": [{
+        "changeType": "updated",
+        "resourceUrl": format!("/communications/calls/{id}/widgets/1"),
+        "resourceData": { "@odata.type": "#microsoft.graph.widget", "size": 3 }
+    }]});
+    let misshapen = json!({ "value": [
+        { "changeType": 7, "resourceUrl": format!("/communications/calls/{id}") },
+        { "changeType": "updated", "resourceUrl": format!("/communications/calls/{id}"),
+          "resourceData": { "targets": [null] } }
+    ]});
+    for (what, body) in [
+        ("participants", roster),
+        ("operations", operation),
+        ("notifications", unknown),
+        ("notifications", misshapen),
+    ] {
+        let answer = simulator::trigger(&graph, &id, what, body).await;
+        assert_eq!(answer.status, 202, "{what}: {:#}", answer.json);
+    }
+    let call = wait_for(&graph, &id, |call| {
+        let deliveries = call["notifications"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        deliveries.len() >= 6 && deliveries.iter().all(|d| d["done"] == true)
+    })
+    .await;
+    for delivery in call["notifications"].as_array().expect("deliveries") {
+        assert_eq!(
+            delivery["status"], 202,
+            "nothing authenticated is refused: {delivery:#}"
+        );
+    }
+
+    let sent = notifications_sent(&call);
+    // The bot records what its handler saw; give the last handlers a moment to write.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut recorded = loop {
+        let recorded = records(&record);
+        if recorded.len() >= sent.len() || tokio::time::Instant::now() > deadline {
+            break recorded;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    // The same notifications, whatever the order (faults reorder deliveries): each sent one is
+    // recorded, once, equal to what was sent.
+    for notification in &sent {
+        let found = recorded.iter().position(|r| r == notification);
+        let index = found.unwrap_or_else(|| panic!("not recorded as sent: {notification:#}"));
+        recorded.swap_remove(index);
+    }
+    assert!(
+        recorded.is_empty(),
+        "recorded but never sent once: {recorded:#?}"
+    );
+}

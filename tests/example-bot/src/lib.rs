@@ -126,6 +126,11 @@ impl RejectingBot {
             change,
             "notification"
         );
+        self.record(notification);
+    }
+
+    /// Appends `notification` to the record, as one line of JSON.
+    fn record(&self, notification: &impl serde::Serialize) {
         let Some(record) = &self.record else { return };
         match serde_json::to_string(notification) {
             Ok(line) => {
@@ -140,12 +145,16 @@ impl RejectingBot {
 }
 
 impl CommsNotificationsHandler for RejectingBot {
-    async fn created(&self, _delivery: &Delivery, notification: CommsNotification) {
+    async fn created(&self, delivery: &Delivery, notification: CommsNotification) {
         self.accept("created", &notification);
         let Some(id) = call_id(&notification) else {
             tracing::warn!("an incoming call without an id; cannot reject it");
             return;
         };
+        if delivery.is_incoming_call() && !delivery.mark_decided() {
+            tracing::warn!(call_id = %id, "decided already, past the deadline's margin");
+            return;
+        }
         let body = RejectRequestBody {
             reason: Some(self.reason.clone()),
             callback_uri: self.callback_uri.clone(),
@@ -169,6 +178,16 @@ impl CommsNotificationsHandler for RejectingBot {
 
     async fn other_change(&self, _delivery: &Delivery, notification: CommsNotification) {
         self.accept("other", &notification);
+    }
+
+    async fn unreadable_notification(
+        &self,
+        _delivery: &Delivery,
+        notification: serde_json::Value,
+        problem: String,
+    ) {
+        tracing::warn!(%problem, "a notification that does not fit the types; recorded as it came");
+        self.record(&notification);
     }
 }
 
