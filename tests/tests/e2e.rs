@@ -479,3 +479,76 @@ async fn a_mixed_stream_with_faults_is_recorded_losslessly_and_nothing_is_refuse
         "recorded but never sent once: {recorded:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_shutdown_during_a_burst_of_500_calls_loses_no_acknowledged_notification() {
+    const CALLS: usize = 500;
+    let graph = simulator::start(Config {
+        ring_timeout: Duration::from_secs(60),
+        delivery_attempts: 1,
+        ..Config::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("record.jsonl");
+    let bot = bot(&graph, RejectReason::Busy, false, &record, None).await;
+    let webhook = bot.webhook_url();
+    let mut placing = tokio::task::JoinSet::new();
+    for _ in 0..CALLS {
+        let (base, webhook) = (graph.base_url.clone(), webhook.clone());
+        placing.spawn(async move {
+            let answer = post(
+                &format!("{base}/_sim/calls"),
+                &[("content-type", "application/json")],
+                json!({ "callbackUri": webhook }).to_string(),
+            )
+            .await;
+            answer.json["id"].as_str().expect("an id").to_owned()
+        });
+    }
+    // Shut the bot down while the deliveries of the burst are arriving: once it has handled some.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while records(&record).len() < 50 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let ended = bot.shutdown().await.expect("the bot shuts down");
+    assert!(
+        matches!(ended, msgraph_calls::runtime::serve::Shutdown::Complete),
+        "{ended:?}"
+    );
+    let ids: Vec<String> = placing.join_all().await;
+    assert_eq!(ids.len(), CALLS);
+
+    // Every notification the bot answered 202 was handled: it is in the record.
+    let recorded: BTreeSet<(String, String)> = records(&record)
+        .iter()
+        .map(|n| (n["changeType"].to_string(), n["resourceUrl"].to_string()))
+        .collect();
+    let mut acknowledged = 0;
+    for id in &ids {
+        let call = wait_for(&graph, id, |call| {
+            call["notifications"]
+                .as_array()
+                .is_some_and(|ds| !ds.is_empty() && ds.iter().all(|d| d["done"] == true))
+        })
+        .await;
+        for delivery in call["notifications"].as_array().expect("deliveries") {
+            if delivery["status"] == 202 {
+                acknowledged += 1;
+                let notification = &delivery["payload"]["value"][0];
+                let key = (
+                    notification["changeType"].to_string(),
+                    notification["resourceUrl"].to_string(),
+                );
+                assert!(
+                    recorded.contains(&key),
+                    "acknowledged, never handled: {delivery:#}"
+                );
+            }
+        }
+    }
+    assert!(
+        acknowledged > 0,
+        "the bot acknowledged some notifications before it stopped"
+    );
+}
