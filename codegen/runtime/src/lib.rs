@@ -1,6 +1,7 @@
 //! The support code that generated Microsoft Graph calls crates are built on: open enums and the
-//! serde of open structs, the client builder and its token provider, the bot's notification
-//! receiver and its token validation, the Graph side's request checks, and Graph-style errors.
+//! serde of open structs and resource unions, where a notification's resource is (`resource`), the
+//! client builder and its token provider, the bot's notification receiver and its token validation,
+//! the Graph side's request checks, and Graph-style errors.
 //!
 //! Pick what you need with features: `client` (the client builder), `webhooks` (the bot's
 //! receiver and `auth`), `graph-server` (the Graph side's server stubs) and `mock` (signing
@@ -24,9 +25,11 @@ mod key;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod open_enum;
+mod open_resource;
 mod open_struct;
 #[cfg(feature = "webhooks")]
 pub mod receiver;
+pub mod resource;
 #[cfg(feature = "graph-server")]
 pub mod server;
 
@@ -47,13 +50,15 @@ pub mod __private {
     };
     pub use super::key::Key;
     pub use super::open_enum::{OpenEnum, deserialize_open_enum};
+    pub use super::open_resource::{Resource, decode_resource, odata_type_of, path_matches};
     #[cfg(feature = "webhooks")]
     pub use super::receiver::Dispatch;
     #[cfg(feature = "graph-server")]
     pub use super::server::{Validate, check_enum, check_string};
     // Exported macros live at the root of whichever crate compiles this file: this one, or a
     // generated crate that vendors it.
-    pub use crate::{open_enum, open_struct};
+    pub use crate::{open_enum, open_resource, open_struct};
     pub use serde;
     pub use serde_json;
+    pub use serde_json::value::RawValue;
 }

@@ -31,8 +31,10 @@ pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("lib.rs"),
     runtime_source!("mock.rs"),
     runtime_source!("open_enum.rs"),
+    runtime_source!("open_resource.rs"),
     runtime_source!("open_struct.rs"),
     runtime_source!("receiver.rs"),
+    runtime_source!("resource.rs"),
     runtime_source!("server.rs"),
 ];
 
