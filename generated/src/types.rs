@@ -1521,3 +1521,12 @@ impl MeetingInfo {
         crate::runtime::__private::reinterpret(self).ok()
     }
 }
+
+impl CommsNotification {
+    /// Where the resource is: the ids `resourceUrl` names (the call's, and a participant's or an operation's). `None` when `resourceUrl` is missing or names no resource of a call.
+    pub fn resource_path(
+        &self,
+    ) -> ::std::option::Option<crate::runtime::resource::ResourcePath<'_>> {
+        crate::runtime::resource::ResourcePath::parse(self.resource_url.as_deref()?)
+    }
+}
