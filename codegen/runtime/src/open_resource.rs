@@ -58,35 +58,29 @@ fn leading_odata_type(json: &str) -> Option<&str> {
     rest[end..].starts_with('"').then(|| &rest[..end])
 }
 
-/// `Serialize`, `Deserialize` and `Resource` for a resource union:
-/// `open_resource!(Type { Variant: odata("#ns.type") paths("/a/{id}", ...), ... }, Unknown)`. Each
-/// variant holds one value; a variant may be chosen by `@odata.type`, by paths, or both, and
-/// `Unknown(serde_json::Value)` holds what fits none of them. A value is written as it is held.
+/// `Serialize`, `Deserialize` and `Resource` for a resource union: `open_resource!(Type { Variant:
+/// odata("#ns.type").paths("/a/{id}", ...), Other: paths(...), ... }, Unknown)`. Each variant holds
+/// one value and is chosen by `@odata.type`, by paths, or both; `Unknown(serde_json::Value)` holds
+/// what fits none of them. A value is written as it is held.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! open_resource {
-    ($name:ident { $($variant:ident : $(odata($odata:literal))? $(paths($($path:literal),* $(,)?))?),* $(,)? }, $unknown:ident) => {
+    ($name:ident { $($variant:ident : $rule:ident($($args:tt)*) $(.$also:ident($($also_args:tt)*))?),* $(,)? }, $unknown:ident) => {
         impl $crate::__private::Resource for $name {
             // A union without `odata(..)` or `paths(..)` variants reads neither.
             #[allow(unused_variables)]
             fn from_json(json: &str, url: ::std::option::Option<&str>) -> Self {
                 if let ::std::option::Option::Some(odata_type) = $crate::__private::odata_type_of(json) {
-                    $($(
-                        if odata_type.eq_ignore_ascii_case($odata) {
-                            if let ::std::result::Result::Ok(value) = $crate::__private::serde_json::from_str(json) {
-                                return Self::$variant(value);
-                            }
-                        }
-                    )?)*
+                    $(
+                        $crate::__resource_rule!(odata odata_type json $variant $rule($($args)*));
+                        $($crate::__resource_rule!(odata odata_type json $variant $also($($also_args)*));)?
+                    )*
                 }
                 if let ::std::option::Option::Some(url) = url {
-                    $($(
-                        if $crate::__private::path_matches(url, &[$($path),*]) {
-                            if let ::std::result::Result::Ok(value) = $crate::__private::serde_json::from_str(json) {
-                                return Self::$variant(value);
-                            }
-                        }
-                    )?)*
+                    $(
+                        $crate::__resource_rule!(paths url json $variant $rule($($args)*));
+                        $($crate::__resource_rule!(paths url json $variant $also($($also_args)*));)?
+                    )*
                 }
                 Self::$unknown($crate::__private::serde_json::from_str(json).unwrap_or_default())
             }
@@ -109,6 +103,29 @@ macro_rules! open_resource {
             }
         }
     };
+}
+
+/// One rule of a variant of [`open_resource!`](crate::open_resource), tried in the pass it belongs
+/// to: `odata("#ns.type")` in the `@odata.type` pass, `paths("/a/{id}", ...)` in the URL pass.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __resource_rule {
+    (odata $odata_type:ident $json:ident $variant:ident odata($expected:literal)) => {
+        if $odata_type.eq_ignore_ascii_case($expected) {
+            if let ::std::result::Result::Ok(value) = $crate::__private::serde_json::from_str($json) {
+                return Self::$variant(value);
+            }
+        }
+    };
+    (paths $url:ident $json:ident $variant:ident paths($($path:literal),* $(,)?)) => {
+        if $crate::__private::path_matches($url, &[$($path),*]) {
+            if let ::std::result::Result::Ok(value) = $crate::__private::serde_json::from_str($json) {
+                return Self::$variant(value);
+            }
+        }
+    };
+    (odata $odata_type:ident $json:ident $variant:ident paths($($path:literal),* $(,)?)) => {};
+    (paths $url:ident $json:ident $variant:ident odata($expected:literal)) => {};
 }
 
 #[cfg(test)]

@@ -169,10 +169,10 @@ enum Resource {
 }
 open_resource!(
     Resource {
-        Participant: odata("#test.participant") paths("/calls/{call-id}/me"),
+        Participant: odata("#test.participant").paths("/calls/{call-id}/me"),
         Roster: paths("/calls/{call-id}/roster", "/app/calls/{call-id}/roster"),
         PromptOperation: odata("#test.promptOperation"),
-        Operation: odata("#test.operation") paths("/calls/{call-id}/operations/{operation-id}"),
+        Operation: paths("/calls/{call-id}/operations/{operation-id}").odata("#test.operation"),
     },
     Unknown
 );

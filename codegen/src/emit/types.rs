@@ -249,10 +249,13 @@ fn emit_resource(def: &TypeDef, r: &ResourceDef) -> TokenStream {
     });
     let members = r.kinds.iter().map(|kind| {
         let variant = format_ident!("{}", kind.variant);
-        let odata = kind.odata_type.iter();
         let paths = &kind.paths;
-        let paths = (!paths.is_empty()).then(|| quote!(paths(#(#paths),*)));
-        quote!(#variant: #(odata(#odata))* #paths)
+        let paths = quote!(paths(#(#paths),*));
+        match (&kind.odata_type, kind.paths.is_empty()) {
+            (Some(odata), true) => quote!(#variant: odata(#odata)),
+            (Some(odata), false) => quote!(#variant: odata(#odata).#paths),
+            (None, _) => quote!(#variant: #paths),
+        }
     });
     quote! {
         #doc
