@@ -50,7 +50,9 @@ pub mod __private {
     };
     pub use super::key::Key;
     pub use super::open_enum::{OpenEnum, deserialize_open_enum};
-    pub use super::open_resource::{Resource, decode_resource, odata_type_of, path_matches};
+    pub use super::open_resource::{
+        Pending, Resource, ResourceSeed, finish_resource, path_matches,
+    };
     #[cfg(feature = "webhooks")]
     pub use super::receiver::Dispatch;
     #[cfg(feature = "graph-server")]
@@ -60,5 +62,4 @@ pub mod __private {
     pub use crate::{open_enum, open_resource, open_struct};
     pub use serde;
     pub use serde_json;
-    pub use serde_json::value::RawValue;
 }

@@ -9,8 +9,9 @@
 //! keeps members it does not know.
 //!
 //! A `resource` field holds a resource union ([`open_resource!`](crate::open_resource)) whose
-//! variant depends on a sibling URL property that may come after it: its JSON text is kept while the
-//! other properties are read, and read as the union once they all are.
+//! variant may depend on a sibling URL property that comes after it: a value whose kind is known
+//! when it starts is read straight into its variant, any other is kept as JSON and read once the
+//! struct's other properties are.
 //!
 //! These macros are exported at the root of whichever crate compiles this file, and name what they
 //! need as `$crate::__private`, which both the runtime crate and a crate vendoring it provide.
@@ -59,7 +60,7 @@ macro_rules! open_struct {
                         while let ::std::option::Option::Some(key) = map.next_key::<$crate::__private::Key<'de>>()? {
                             match key.as_str() {
                                 $($crate::__open_field!(wire $kind $(($($args)*))?) => {
-                                    $crate::__open_field!(read map key additional_properties $field, $kind);
+                                    $crate::__open_field!(read map key additional_properties $field, $kind $(($($args)*))?);
                                 })*
                                 _ => {
                                     let value = map.next_value::<$crate::__private::serde_json::Value>()?;
@@ -115,14 +116,15 @@ macro_rules! __open_field {
         $this.$field.is_some()
     };
 
-    (read $map:ident $key:ident $extra:ident $field:ident, required) => {
+    (read $map:ident $key:ident $extra:ident $field:ident, required($wire:literal)) => {
         $field = ::std::option::Option::Some($map.next_value()?)
     };
-    // A resource is kept as JSON text until the URL it depends on is known; `null` is kept as for
-    // an optional property.
-    (read $map:ident $key:ident $extra:ident $field:ident, resource) => {
-        match $map.next_value::<::std::option::Option<::std::boxed::Box<$crate::__private::RawValue>>>()? {
-            ::std::option::Option::Some(raw) => $field = ::std::option::Option::Some(raw),
+    // A resource is read with its URL if that came first; `null` is kept as for an optional
+    // property.
+    (read $map:ident $key:ident $extra:ident $field:ident, resource($wire:literal, $url:ident)) => {
+        let seed = $crate::__private::ResourceSeed::new(::std::option::Option::as_deref(&$url));
+        match $map.next_value_seed(seed)? {
+            ::std::option::Option::Some(pending) => $field = ::std::option::Option::Some(pending),
             ::std::option::Option::None => {
                 $field = ::std::option::Option::None;
                 $extra.insert(
@@ -147,10 +149,15 @@ macro_rules! __open_field {
         }
     };
 
-    // Every property is read: a resource is read as its union, with the URL.
+    // Every property is read: a resource kept as JSON is read now, with the URL.
     (decode $field:ident, resource($wire:literal, $url:ident)) => {
-        let $field = $field
-            .map(|raw| $crate::__private::decode_resource(&raw, ::std::option::Option::as_deref(&$url)));
+        let $field = match $field {
+            ::std::option::Option::Some(pending) => ::std::option::Option::Some(
+                $crate::__private::finish_resource(pending, ::std::option::Option::as_deref(&$url))
+                    .map_err(<A::Error as $crate::__private::serde::de::Error>::custom)?,
+            ),
+            ::std::option::Option::None => ::std::option::Option::None,
+        };
     };
     (decode $field:ident, $($kind:tt)*) => {};
 

@@ -1,7 +1,8 @@
 //! Open structs, open enums and resource unions as generated code declares them: nothing is lost in
 //! a round-trip (unknown properties, explicit `null`s, unknown enum members, resources of unknown
 //! kinds), enums match without regard to case, required properties are required, and a resource is
-//! read as its `@odata.type` or, failing that, its URL says, wherever the URL is.
+//! read as its `@odata.type` or, failing that, its URL says, wherever the URL and the
+//! `@odata.type` are.
 
 use msgraph_calls_runtime::__private::{open_enum, open_resource, open_struct};
 use msgraph_calls_runtime::OpenEnum;
@@ -170,7 +171,7 @@ enum Resource {
 open_resource!(
     Resource {
         Participant: odata("#test.participant").paths("/calls/{call-id}/me"),
-        Roster: paths("/calls/{call-id}/roster", "/app/calls/{call-id}/roster"),
+        Roster: paths("/calls/{call-id}/roster", "/app/calls/{call-id}/roster").list(),
         PromptOperation: odata("#test.promptOperation"),
         Operation: paths("/calls/{call-id}/operations/{operation-id}").odata("#test.operation"),
     },
@@ -263,13 +264,16 @@ fn without_a_known_odata_type_the_url_says_which_kind() {
 fn a_resource_of_no_kind_or_of_another_shape_is_kept_as_it_came() {
     let cases = [
         json!({"data": {"a": 1}, "url": "/calls/c1/elsewhere"}),
+        json!({"url": "/calls/c1/elsewhere", "data": {"@odata.type": "#test.future", "a": 1}}),
         json!({"data": {"a": 1}}),
         json!({"data": [1, 2], "url": "/calls/c1/operations/o1"}),
-        json!({"data": [{"displayName": 7}], "url": "/calls/c1/roster"}),
-        json!({"data": [null], "url": "/calls/c1/roster"}),
-        json!({"data": {"@odata.type": "#test.participant", "displayName": 7}}),
+        json!({"url": "/calls/c1/operations/o1", "data": [1, 2]}),
+        json!({"url": "/calls/c1/roster", "data": {"a": 1}}),
+        json!({"data": [{"displayName": "Ødegård"}, null], "url": "/calls/c1/roster"}),
+        json!({"url": "/calls/c1/roster", "data": [{"displayName": "Ødegård"}, null]}),
         json!({"data": "text", "url": "/calls/c1/me"}),
         json!({"data": 12.5}),
+        json!({"data": {}}),
     ];
     for input in cases {
         let notification: Notification =
@@ -282,6 +286,25 @@ fn a_resource_of_no_kind_or_of_another_shape_is_kept_as_it_came() {
             serde_json::to_value(&notification).expect("serializes"),
             input
         );
+    }
+}
+
+#[test]
+fn a_resource_of_a_known_kind_that_does_not_fit_its_type_does_not_fit() {
+    let roster = json!([{"displayName": 7}]);
+    let participant = json!({"@odata.type": "#test.participant", "displayName": 7});
+    let untyped = json!({"displayName": 7});
+    for input in [
+        json!({"data": roster, "url": "/calls/c1/roster"}),
+        json!({"url": "/calls/c1/roster", "data": roster}),
+        json!({"data": participant}),
+        json!({"url": "/calls/c1/roster", "data": participant}),
+        json!({"data": untyped, "url": "/calls/c1/me"}),
+        json!({"url": "/calls/c1/me", "data": untyped}),
+    ] {
+        let from_text = serde_json::from_str::<Notification>(&input.to_string());
+        let from_value = serde_json::from_value::<Notification>(input.clone());
+        assert!(from_text.is_err() && from_value.is_err(), "{input}");
     }
 }
 

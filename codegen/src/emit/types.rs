@@ -227,9 +227,10 @@ fn emit_resource(def: &TypeDef, r: &ResourceDef) -> TokenStream {
         doc.push_str("\n\n");
     }
     doc.push_str(&format!(
-        "Read as the kind its `@odata.type` names, else as the kind whose paths `{url}` matches; \
-         anything else, and a value that does not fit its kind's type, is kept in `{unknown}`. \
-         Inline schema at `{}` (`x-graph-resource`).",
+        "Read as the kind its `@odata.type` names, else as the kind whose paths `{url}` matches if \
+         the value is of that kind's JSON type (an object, or an array for a list); anything else, \
+         and a list that holds `null`s, is kept in `{unknown}`. Inline schema at `{}` \
+         (`x-graph-resource`).",
         def.pointer
     ));
     let doc = doc_attr(&doc);
@@ -249,21 +250,26 @@ fn emit_resource(def: &TypeDef, r: &ResourceDef) -> TokenStream {
     });
     let members = r.kinds.iter().map(|kind| {
         let variant = format_ident!("{}", kind.variant);
-        let paths = &kind.paths;
-        let paths = quote!(paths(#(#paths),*));
-        match (&kind.odata_type, kind.paths.is_empty()) {
-            (Some(odata), true) => quote!(#variant: odata(#odata)),
-            (Some(odata), false) => quote!(#variant: odata(#odata).#paths),
-            (None, _) => quote!(#variant: #paths),
+        let mut rules = Vec::new();
+        if let Some(odata) = &kind.odata_type {
+            rules.push(quote!(odata(#odata)));
         }
+        if !kind.paths.is_empty() {
+            let paths = &kind.paths;
+            rules.push(quote!(paths(#(#paths),*)));
+        }
+        if matches!(kind.ty, FieldType::Array(_)) {
+            rules.push(quote!(list()));
+        }
+        quote!(#variant: #(#rules).*)
     });
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq)]
         pub enum #name {
             #(#variants)*
-            /// A resource of none of these kinds, or one that does not fit its kind's type,
-            /// exactly as it came.
+            /// A resource of none of these kinds, or a list that holds `null`s, exactly as it
+            /// came.
             #unknown(::serde_json::Value),
         }
 
