@@ -236,7 +236,14 @@ fn emit_resource(def: &TypeDef, r: &ResourceDef) -> TokenStream {
     let doc = doc_attr(&doc);
     let variants = r.kinds.iter().map(|kind| {
         let variant = format_ident!("{}", kind.variant);
-        let ty = rust_type(&kind.ty);
+        // Objects are boxed: a call is large, and the union is moved while it is read.
+        let ty = match &kind.ty {
+            FieldType::Named(_) => {
+                let ty = rust_type(&kind.ty);
+                quote!(::std::boxed::Box<#ty>)
+            }
+            other => rust_type(other),
+        };
         let paths: Vec<String> = kind.paths.iter().map(|p| format!("`{p}`")).collect();
         let doc = match (&kind.odata_type, paths.is_empty()) {
             (Some(odata), true) => format!(" `@odata.type` `{odata}`."),
