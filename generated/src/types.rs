@@ -11,6 +11,10 @@
 //!
 //! Values typed as a base type can be read as the type derived from it that their
 //! `@odata.type` names, with the `as_<derived>` methods.
+//!
+//! A resource union (such as a notification's resource) is read as the kind its
+//! `@odata.type` names, else as the kind the URL beside it names; anything else is
+//! kept, as it came, in its last variant.
 /// Schema `microsoft.graph.appHostedMediaConfig`, derived from [`MediaConfig`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AppHostedMediaConfig {
@@ -401,8 +405,8 @@ pub struct CommsNotification {
     pub change_type: ::std::option::Option<ChangeType>,
     /// URI of the resource that was changed.
     pub resource_url: ::std::option::Option<::std::string::String>,
-    /// The changed call. Graph sends it with every call notification; the official metadata leaves it undeclared on this open type.
-    pub resource_data: ::std::option::Option<Call>,
+    /// The changed resource: a call, the roster of a call (its participants) or an operation of a call. Graph sends it with every call notification; the official metadata leaves it undeclared on this open type.
+    pub resource_data: ::std::option::Option<CommsNotificationResourceData>,
     /// The OData type of this value, which may name a type derived from this one.
     pub odata_type: ::std::option::Option<::std::string::String>,
     /// Everything else that came, as it came.
@@ -414,9 +418,63 @@ crate::runtime::__private::open_struct!(
     CommsNotification {
         change_type: "changeType",
         resource_url: "resourceUrl",
-        resource_data: "resourceData",
+        resource_data: resource("resourceData", resource_url),
         odata_type: "@odata.type"
     }
+);
+
+/// The changed resource: a call, the roster of a call (its participants) or an operation of a call. Graph sends it with every call notification; the official metadata leaves it undeclared on this open type.
+///
+/// Read as the kind its `@odata.type` names, else as the kind whose paths `resourceUrl` matches if the value is of that kind's JSON type (an object, or an array for a list); anything else, and a list that holds `null`s, is kept in `Unknown`. Inline schema at `#/components/schemas/microsoft.graph.commsNotification/properties/resourceData` (`x-graph-resource`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommsNotificationResourceData {
+    /// `@odata.type` `#microsoft.graph.call`, or `resourceUrl` `/communications/calls/{call-id}` or `/app/calls/{call-id}`.
+    Call(::std::boxed::Box<Call>),
+    /// `resourceUrl` `/communications/calls/{call-id}/participants` or `/app/calls/{call-id}/participants`.
+    Participants(::std::vec::Vec<Participant>),
+    /// `@odata.type` `#microsoft.graph.playPromptOperation`.
+    PlayPromptOperation(::std::boxed::Box<PlayPromptOperation>),
+    /// `@odata.type` `#microsoft.graph.recordOperation`.
+    RecordOperation(::std::boxed::Box<RecordOperation>),
+    /// `@odata.type` `#microsoft.graph.subscribeToToneOperation`.
+    SubscribeToToneOperation(::std::boxed::Box<SubscribeToToneOperation>),
+    /// `@odata.type` `#microsoft.graph.muteParticipantOperation`.
+    MuteParticipantOperation(::std::boxed::Box<MuteParticipantOperation>),
+    /// `@odata.type` `#microsoft.graph.inviteParticipantsOperation`.
+    InviteParticipantsOperation(::std::boxed::Box<InviteParticipantsOperation>),
+    /// `@odata.type` `#microsoft.graph.cancelMediaProcessingOperation`.
+    CancelMediaProcessingOperation(::std::boxed::Box<CancelMediaProcessingOperation>),
+    /// `@odata.type` `#microsoft.graph.updateRecordingStatusOperation`.
+    UpdateRecordingStatusOperation(::std::boxed::Box<UpdateRecordingStatusOperation>),
+    /// `@odata.type` `#microsoft.graph.commsOperation`, or `resourceUrl` `/communications/calls/{call-id}/operations/{operation-id}` or `/app/calls/{call-id}/operations/{operation-id}`.
+    Operation(::std::boxed::Box<CommsOperation>),
+    /// A resource of none of these kinds, or a list that holds `null`s, exactly as it
+    /// came.
+    Unknown(::serde_json::Value),
+}
+
+crate::runtime::__private::open_resource!(
+    CommsNotificationResourceData {
+        Call: odata("#microsoft.graph.call")
+            .paths("/communications/calls/{call-id}", "/app/calls/{call-id}"),
+        Participants: paths(
+            "/communications/calls/{call-id}/participants",
+            "/app/calls/{call-id}/participants"
+        )
+        .list(),
+        PlayPromptOperation: odata("#microsoft.graph.playPromptOperation"),
+        RecordOperation: odata("#microsoft.graph.recordOperation"),
+        SubscribeToToneOperation: odata("#microsoft.graph.subscribeToToneOperation"),
+        MuteParticipantOperation: odata("#microsoft.graph.muteParticipantOperation"),
+        InviteParticipantsOperation: odata("#microsoft.graph.inviteParticipantsOperation"),
+        CancelMediaProcessingOperation: odata("#microsoft.graph.cancelMediaProcessingOperation"),
+        UpdateRecordingStatusOperation: odata("#microsoft.graph.updateRecordingStatusOperation"),
+        Operation: odata("#microsoft.graph.commsOperation").paths(
+            "/communications/calls/{call-id}/operations/{operation-id}",
+            "/app/calls/{call-id}/operations/{operation-id}"
+        )
+    },
+    Unknown
 );
 
 /// Schema `microsoft.graph.commsNotifications`.

@@ -13,7 +13,7 @@
 ///
 /// Each method runs after the delivery was answered `202`; work that outlives it should be spawned or queued by the handler itself. Methods not implemented ignore their notifications.
 pub trait CommsNotificationsHandler: Send + Sync + 'static {
-    /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::Call`].
+    /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::CommsNotificationResourceData`].
     fn created(
         &self,
         delivery: &crate::runtime::receiver::Delivery,
@@ -23,7 +23,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         async {}
     }
 
-    /// A notification with change type `updated`; its `resource_data` holds the typed [`crate::types::Call`].
+    /// A notification with change type `updated`; its `resource_data` holds the typed [`crate::types::CommsNotificationResourceData`].
     fn updated(
         &self,
         delivery: &crate::runtime::receiver::Delivery,
@@ -33,7 +33,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         async {}
     }
 
-    /// A notification with change type `deleted`; its `resource_data` holds the typed [`crate::types::Call`].
+    /// A notification with change type `deleted`; its `resource_data` holds the typed [`crate::types::CommsNotificationResourceData`].
     fn deleted(
         &self,
         delivery: &crate::runtime::receiver::Delivery,
@@ -43,7 +43,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         async {}
     }
 
-    /// A notification whose change type is missing or not one the description names; its `resource_data` holds the typed [`crate::types::Call`].
+    /// A notification whose change type is missing or not one the description names; its `resource_data` holds the typed [`crate::types::CommsNotificationResourceData`].
     fn other_change(
         &self,
         delivery: &crate::runtime::receiver::Delivery,

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use msgraph_calls::runtime::auth::{InboundAuth, JwtSettings, KeySource};
 use msgraph_calls::runtime::mock::SigningKey;
 use msgraph_calls::runtime::receiver::{Delivery, DeliveryRoute};
-use msgraph_calls::types::{CommsNotification, CommsNotifications};
+use msgraph_calls::types::{CommsNotification, CommsNotificationResourceData, CommsNotifications};
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
 use tests::HttpExample;
 use tests::fixtures::{
@@ -216,12 +216,15 @@ async fn json_of_another_shape_is_accepted_and_handed_over_as_it_came() {
         assert_eq!(seen.additional_properties["raw"], sent, "{body}");
         assert!(seen.additional_properties["problem"].is_string());
     }
-    // One notification that does not fit costs the others nothing, and order is kept.
+    // One notification that does not fit costs the others nothing, and order is kept. A call
+    // whose `targets` hold a `null` does not fit; the same object, where nothing says it is a
+    // call, is a resource of no kind, kept as it came.
     let mixed = r#"{"value": [
         {"changeType": 7},
         {"changeType": "created", "resourceData": {"state": "incoming"}},
         null,
-        {"changeType": "deleted", "resourceData": {"targets": [null]}}
+        {"changeType": "deleted", "resourceUrl": "/communications/calls/c1", "resourceData": {"targets": [null]}},
+        {"changeType": "updated", "resourceData": {"targets": [null]}}
     ]}"#;
     let answer = bot.deliver("/api/calls", Some(&token), mixed).await;
     assert_eq!(answer.status, 202, "{:#}", answer.json);
@@ -240,6 +243,18 @@ async fn json_of_another_shape_is_accepted_and_handed_over_as_it_came() {
         assert_eq!(called, "unreadable");
         assert_eq!(seen.additional_properties["raw"], sent["value"][index]);
     }
+    let (called, _, seen) = bot.next().await;
+    assert_eq!(called, "updated");
+    assert_eq!(
+        seen.resource_data,
+        Some(CommsNotificationResourceData::Unknown(
+            sent["value"][4]["resourceData"].clone()
+        ))
+    );
+    assert_eq!(
+        serde_json::to_value(&seen).expect("serializes"),
+        sent["value"][4]
+    );
     bot.nothing_more().await;
 }
 

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use msgraph_calls::types::{CommsNotifications, RejectRequestBody};
+use msgraph_calls::types::{
+    Call, CommsNotification, CommsNotificationResourceData, CommsNotifications, RejectRequestBody,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tests::HttpExample;
@@ -17,6 +19,14 @@ fn check<T: DeserializeOwned + Serialize + std::fmt::Debug>(kind: &str, json: &s
     let back = serde_json::to_value(&typed).expect("serializes");
     assert_eq!(back, original, "re-serializing lost or changed something");
     typed
+}
+
+/// The call a notification carries.
+fn call_of(notification: &CommsNotification) -> Call {
+    match &notification.resource_data {
+        Some(CommsNotificationResourceData::Call(call)) => (**call).clone(),
+        other => panic!("the notification carries no call: {other:?}"),
+    }
 }
 
 fn http_body(path: &Path) -> String {
@@ -44,7 +54,10 @@ fn documented_notifications() {
         let typed = check::<CommsNotifications>("notification", &http_body(path));
         let value = typed.value.expect("notifications carry a value array");
         assert!(
-            value.iter().all(|n| n.resource_data.is_some()),
+            value.iter().all(|n| matches!(
+                n.resource_data,
+                Some(CommsNotificationResourceData::Call(_))
+            )),
             "each notification carries a typed call"
         );
     });
@@ -106,10 +119,7 @@ fn derived_types_are_read_through_their_odata_type() {
         "tests/fixtures/traffic/group-call-invite.json",
     ))
     .expect("parses");
-    let call = invite.value.expect("value")[0]
-        .resource_data
-        .clone()
-        .expect("a call");
+    let call = call_of(&invite.value.expect("value")[0]);
 
     let meeting = call.meeting_info.expect("meetingInfo");
     assert!(
@@ -139,10 +149,8 @@ fn derived_types_are_read_through_their_odata_type() {
     let documented: CommsNotifications =
         serde_json::from_value(HttpExample::load("notifications/incoming.http").json())
             .expect("parses");
-    let identity = documented.value.expect("value")[0]
-        .resource_data
-        .clone()
-        .and_then(|c| c.source)
+    let identity = call_of(&documented.value.expect("value")[0])
+        .source
         .and_then(|s| s.identity)
         .expect("identity");
     assert!(identity.as_communications_identity_set().is_none());

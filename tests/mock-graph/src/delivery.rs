@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use msgraph_calls::runtime::mock::SigningKey;
-use msgraph_calls::types::{Call, ChangeType, CommsNotification, CommsNotifications};
+use msgraph_calls::types::{
+    Call, ChangeType, CommsNotification, CommsNotificationResourceData, CommsNotifications,
+};
 
 use crate::Sim;
 use crate::state::DeliveryRecord;
@@ -17,7 +19,7 @@ pub(crate) fn envelope(change: ChangeType, call_id: &str, resource: Call) -> Com
         odata_type: Some("#microsoft.graph.commsNotification".to_owned()),
         change_type: Some(change),
         resource_url: Some(format!("/communications/calls/{call_id}")),
-        resource_data: Some(resource),
+        resource_data: Some(CommsNotificationResourceData::Call(Box::new(resource))),
         additional_properties: Default::default(),
     };
     CommsNotifications {
