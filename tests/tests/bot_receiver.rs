@@ -1,6 +1,7 @@
 //! The generated bot-side receiver on 127.0.0.1: documented notifications reach the handler typed
-//! and whole, real-traffic variants lose nothing, and no bad token or bad payload ever reaches the
-//! handler. Keys are generated here; nothing leaves 127.0.0.1.
+//! and whole, real-traffic variants (rosters, operations, resources of no known kind) reach it
+//! typed and lose nothing, and no bad token or bad payload ever reaches the handler. Keys are
+//! generated here; nothing leaves 127.0.0.1.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,6 +20,7 @@ use tests::fixtures::{
     signing_key,
 };
 use tests::http::{Answer, post};
+use tests::resources::{TRAFFIC, assert_written_back, kind};
 use tokio::sync::mpsc;
 
 /// What the handler saw: the method called, the route, and the notification.
@@ -183,6 +185,35 @@ async fn extra_properties_and_unknown_members_are_accepted_and_kept() {
         original,
         "the envelope keeps its extras too"
     );
+}
+
+#[tokio::test]
+async fn rosters_operations_and_unknown_resources_reach_the_handler_typed_and_whole() {
+    let mut bot = Bot::start().await;
+    for (fixture, kinds) in TRAFFIC {
+        let text = tests::read(&format!("tests/fixtures/traffic/{fixture}"));
+        let sent: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let answer = bot.deliver("/api/calls", Some(&bot.token()), &text).await;
+        assert_eq!(answer.status, 202, "{fixture}: {:#}", answer.json);
+        for (index, expected) in kinds.iter().enumerate() {
+            let item = &sent["value"][index];
+            let method = item["changeType"]
+                .as_str()
+                .filter(|change| ["created", "updated", "deleted"].contains(change))
+                .unwrap_or("other");
+            let (called, _, notification) = bot.next().await;
+            let what = format!("{fixture}, notification {index}");
+            assert_eq!(called, method, "{what}");
+            assert_eq!(
+                notification.resource_data.as_ref().map(kind),
+                *expected,
+                "{what}"
+            );
+            let written = serde_json::to_value(&notification).expect("serializes");
+            assert_written_back(&written, item, &what);
+        }
+    }
+    bot.nothing_more().await;
 }
 
 #[tokio::test]
