@@ -178,6 +178,21 @@ fn derived_types_are_read_through_their_odata_type() {
 
 #[test]
 fn each_resource_is_read_as_its_kind() {
+    let dir = tests::workspace_root().join("tests/fixtures/traffic");
+    let mut fixtures: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the traffic fixtures")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    fixtures.sort();
+    let mut listed: Vec<&str> = TRAFFIC.iter().map(|(name, _)| *name).collect();
+    listed.sort();
+    assert_eq!(fixtures, listed, "every traffic fixture says what it holds");
     for (fixture, kinds) in TRAFFIC {
         let read: Vec<Option<&str>> = traffic(fixture)
             .iter()
