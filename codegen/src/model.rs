@@ -46,6 +46,9 @@ pub enum TypeKind {
     Struct(StructDef),
     /// A string enum. Every enum is open: members the spec does not name are kept.
     Enum(EnumDef),
+    /// One of several resources, chosen by its `@odata.type` and by where a sibling property says it
+    /// is (`x-graph-resource`). Every union is open: a resource of none of its kinds is kept.
+    Resource(ResourceDef),
 }
 
 /// An object type, with inherited (`allOf`) properties merged in.
@@ -127,6 +130,34 @@ pub struct EnumMember {
     pub wire_name: String,
     /// The Rust variant name.
     pub name: String,
+}
+
+/// The resources a property can hold (`x-graph-resource`), such as a notification's `resourceData`:
+/// a value is read as the kind its `@odata.type` names, else as the kind whose paths match the
+/// struct's URL property, else kept as it came.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceDef {
+    /// The wire name of the sibling string property that says where the resource is (`resourceUrl`).
+    pub url_property: String,
+    /// The kinds, each a variant: the types derived from a kind's schema first, then the kind.
+    pub kinds: Vec<ResourceKind>,
+    /// The Rust name of the variant that holds a resource of none of the kinds, as it came.
+    pub unknown_variant: String,
+}
+
+/// One kind of resource: a variant of the union.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceKind {
+    /// The Rust variant name.
+    pub variant: String,
+    /// The value type: a named object type, or an array of them.
+    pub ty: FieldType,
+    /// The `@odata.type` value that selects this kind, such as `#microsoft.graph.playPromptOperation`.
+    pub odata_type: Option<String>,
+    /// The path templates of the URL property that select this kind when no `@odata.type` does,
+    /// such as `/communications/calls/{call-id}/participants`; empty for a kind chosen only by
+    /// `@odata.type`.
+    pub paths: Vec<String>,
 }
 
 /// HTTP methods the generator supports.
@@ -356,7 +387,8 @@ pub struct NotificationShape {
     pub change_type: String,
     /// The Rust name of the resource field (`resource_data`).
     pub resource_field: String,
-    /// The Rust name of the resource type (`Call`).
+    /// The Rust name of the resource type: an object type (`Call`) or a resource union
+    /// (`CommsNotificationResourceData`).
     pub resource_type: String,
     /// The Rust name of the string field that says where the resource is (`resource_url`), and
     /// whether it is required, if one notification has it.

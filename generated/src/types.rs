@@ -11,6 +11,10 @@
 //!
 //! Values typed as a base type can be read as the type derived from it that their
 //! `@odata.type` names, with the `as_<derived>` methods.
+//!
+//! A resource union (such as a notification's resource) is read as the kind its
+//! `@odata.type` names, else as the kind the URL beside it names; anything else is
+//! kept, as it came, in its last variant.
 /// Schema `microsoft.graph.appHostedMediaConfig`, derived from [`MediaConfig`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AppHostedMediaConfig {
@@ -318,6 +322,34 @@ crate::runtime::__private::open_enum!(
     UnknownValue
 );
 
+/// Schema `microsoft.graph.cancelMediaProcessingOperation`, derived from [`CommsOperation`], [`Entity`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CancelMediaProcessingOperation {
+    /// The unique identifier for an entity. Read-only.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value: `#microsoft.graph.cancelMediaProcessingOperation`, or that of a type derived from it.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Unique Client Context string. Max limit is 256 chars.
+    pub client_context: ::std::option::Option<::std::string::String>,
+    /// The result information. Read-only.
+    pub result_info: ::std::option::Option<ResultInfo>,
+    /// `status`.
+    pub status: ::std::option::Option<OperationStatus>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.cancelMediaProcessingOperation",
+    CancelMediaProcessingOperation {
+        id: "id",
+        odata_type: "@odata.type",
+        client_context: "clientContext",
+        result_info: "resultInfo",
+        status: "status"
+    }
+);
+
 /// Schema `microsoft.graph.changeType`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ChangeType {
@@ -373,8 +405,8 @@ pub struct CommsNotification {
     pub change_type: ::std::option::Option<ChangeType>,
     /// URI of the resource that was changed.
     pub resource_url: ::std::option::Option<::std::string::String>,
-    /// The changed call. Graph sends it with every call notification; the official metadata leaves it undeclared on this open type.
-    pub resource_data: ::std::option::Option<Call>,
+    /// The changed resource: a call, the roster of a call (its participants) or an operation of a call. Graph sends it with every call notification; the official metadata leaves it undeclared on this open type.
+    pub resource_data: ::std::option::Option<CommsNotificationResourceData>,
     /// The OData type of this value, which may name a type derived from this one.
     pub odata_type: ::std::option::Option<::std::string::String>,
     /// Everything else that came, as it came.
@@ -386,9 +418,63 @@ crate::runtime::__private::open_struct!(
     CommsNotification {
         change_type: "changeType",
         resource_url: "resourceUrl",
-        resource_data: "resourceData",
+        resource_data: resource("resourceData", resource_url),
         odata_type: "@odata.type"
     }
+);
+
+/// The changed resource: a call, the roster of a call (its participants) or an operation of a call. Graph sends it with every call notification; the official metadata leaves it undeclared on this open type.
+///
+/// Read as the kind its `@odata.type` names, else as the kind whose paths `resourceUrl` matches if the value is of that kind's JSON type (an object, or an array for a list); anything else, and a list that holds `null`s, is kept in `Unknown`. Inline schema at `#/components/schemas/microsoft.graph.commsNotification/properties/resourceData` (`x-graph-resource`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommsNotificationResourceData {
+    /// `@odata.type` `#microsoft.graph.call`, or `resourceUrl` `/communications/calls/{call-id}` or `/app/calls/{call-id}`.
+    Call(::std::boxed::Box<Call>),
+    /// `resourceUrl` `/communications/calls/{call-id}/participants` or `/app/calls/{call-id}/participants`.
+    Participants(::std::vec::Vec<Participant>),
+    /// `@odata.type` `#microsoft.graph.playPromptOperation`.
+    PlayPromptOperation(::std::boxed::Box<PlayPromptOperation>),
+    /// `@odata.type` `#microsoft.graph.recordOperation`.
+    RecordOperation(::std::boxed::Box<RecordOperation>),
+    /// `@odata.type` `#microsoft.graph.subscribeToToneOperation`.
+    SubscribeToToneOperation(::std::boxed::Box<SubscribeToToneOperation>),
+    /// `@odata.type` `#microsoft.graph.muteParticipantOperation`.
+    MuteParticipantOperation(::std::boxed::Box<MuteParticipantOperation>),
+    /// `@odata.type` `#microsoft.graph.inviteParticipantsOperation`.
+    InviteParticipantsOperation(::std::boxed::Box<InviteParticipantsOperation>),
+    /// `@odata.type` `#microsoft.graph.cancelMediaProcessingOperation`.
+    CancelMediaProcessingOperation(::std::boxed::Box<CancelMediaProcessingOperation>),
+    /// `@odata.type` `#microsoft.graph.updateRecordingStatusOperation`.
+    UpdateRecordingStatusOperation(::std::boxed::Box<UpdateRecordingStatusOperation>),
+    /// `@odata.type` `#microsoft.graph.commsOperation`, or `resourceUrl` `/communications/calls/{call-id}/operations/{operation-id}` or `/app/calls/{call-id}/operations/{operation-id}`.
+    Operation(::std::boxed::Box<CommsOperation>),
+    /// A resource of none of these kinds, or a list that holds `null`s, exactly as it
+    /// came.
+    Unknown(::serde_json::Value),
+}
+
+crate::runtime::__private::open_resource!(
+    CommsNotificationResourceData {
+        Call: odata("#microsoft.graph.call")
+            .paths("/communications/calls/{call-id}", "/app/calls/{call-id}"),
+        Participants: paths(
+            "/communications/calls/{call-id}/participants",
+            "/app/calls/{call-id}/participants"
+        )
+        .list(),
+        PlayPromptOperation: odata("#microsoft.graph.playPromptOperation"),
+        RecordOperation: odata("#microsoft.graph.recordOperation"),
+        SubscribeToToneOperation: odata("#microsoft.graph.subscribeToToneOperation"),
+        MuteParticipantOperation: odata("#microsoft.graph.muteParticipantOperation"),
+        InviteParticipantsOperation: odata("#microsoft.graph.inviteParticipantsOperation"),
+        CancelMediaProcessingOperation: odata("#microsoft.graph.cancelMediaProcessingOperation"),
+        UpdateRecordingStatusOperation: odata("#microsoft.graph.updateRecordingStatusOperation"),
+        Operation: odata("#microsoft.graph.commsOperation").paths(
+            "/communications/calls/{call-id}/operations/{operation-id}",
+            "/app/calls/{call-id}/operations/{operation-id}"
+        )
+    },
+    Unknown
 );
 
 /// Schema `microsoft.graph.commsNotifications`.
@@ -407,6 +493,34 @@ crate::runtime::__private::open_struct!(
     CommsNotifications {
         value: "value",
         odata_type: "@odata.type"
+    }
+);
+
+/// Schema `microsoft.graph.commsOperation`, derived from [`Entity`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CommsOperation {
+    /// The unique identifier for an entity. Read-only.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value: `#microsoft.graph.commsOperation`, or that of a type derived from it.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Unique Client Context string. Max limit is 256 chars.
+    pub client_context: ::std::option::Option<::std::string::String>,
+    /// The result information. Read-only.
+    pub result_info: ::std::option::Option<ResultInfo>,
+    /// `status`.
+    pub status: ::std::option::Option<OperationStatus>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.commsOperation",
+    CommsOperation {
+        id: "id",
+        odata_type: "@odata.type",
+        client_context: "clientContext",
+        result_info: "resultInfo",
+        status: "status"
     }
 );
 
@@ -838,6 +952,37 @@ crate::runtime::__private::open_struct!(
     }
 );
 
+/// Schema `microsoft.graph.inviteParticipantsOperation`, derived from [`CommsOperation`], [`Entity`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InviteParticipantsOperation {
+    /// The unique identifier for an entity. Read-only.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value: `#microsoft.graph.inviteParticipantsOperation`, or that of a type derived from it.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Unique Client Context string. Max limit is 256 chars.
+    pub client_context: ::std::option::Option<::std::string::String>,
+    /// The result information. Read-only.
+    pub result_info: ::std::option::Option<ResultInfo>,
+    /// `status`.
+    pub status: ::std::option::Option<OperationStatus>,
+    /// The participants to invite.
+    pub participants: ::std::option::Option<::std::vec::Vec<InvitationParticipantInfo>>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.inviteParticipantsOperation",
+    InviteParticipantsOperation {
+        id: "id",
+        odata_type: "@odata.type",
+        client_context: "clientContext",
+        result_info: "resultInfo",
+        status: "status",
+        participants: "participants"
+    }
+);
+
 /// Schema `microsoft.graph.joinMeetingIdMeetingInfo`, derived from [`MeetingInfo`].
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JoinMeetingIdMeetingInfo {
@@ -904,6 +1049,32 @@ crate::runtime::__private::open_struct!(
     }
 );
 
+/// Schema `microsoft.graph.mediaDirection`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MediaDirection {
+    /// `inactive`.
+    Inactive,
+    /// `sendOnly`.
+    SendOnly,
+    /// `receiveOnly`.
+    ReceiveOnly,
+    /// `sendReceive`.
+    SendReceive,
+    /// A member this version does not know, exactly as it came.
+    UnknownValue(::std::string::String),
+}
+
+crate::runtime::__private::open_enum!(
+    "microsoft.graph.mediaDirection",
+    MediaDirection {
+        Inactive: "inactive",
+        SendOnly: "sendOnly",
+        ReceiveOnly: "receiveOnly",
+        SendReceive: "sendReceive"
+    },
+    UnknownValue
+);
+
 /// Schema `microsoft.graph.mediaInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MediaInfo {
@@ -947,6 +1118,37 @@ crate::runtime::__private::open_enum!(
         UnknownFutureValue: "unknownFutureValue"
     },
     UnknownValue
+);
+
+/// Schema `microsoft.graph.mediaStream`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MediaStream {
+    /// `direction`.
+    pub direction: ::std::option::Option<MediaDirection>,
+    /// The media stream label.
+    pub label: ::std::option::Option<::std::string::String>,
+    /// `mediaType`.
+    pub media_type: ::std::option::Option<Modality>,
+    /// If the media is muted by the server.
+    pub server_muted: ::std::option::Option<bool>,
+    /// The source ID.
+    pub source_id: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value, which may name a type derived from this one.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.mediaStream",
+    MediaStream {
+        direction: "direction",
+        label: "label",
+        media_type: "mediaType",
+        server_muted: "serverMuted",
+        source_id: "sourceId",
+        odata_type: "@odata.type"
+    }
 );
 
 /// Schema `microsoft.graph.meetingInfo`.
@@ -994,6 +1196,34 @@ crate::runtime::__private::open_enum!(
     UnknownValue
 );
 
+/// Schema `microsoft.graph.muteParticipantOperation`, derived from [`CommsOperation`], [`Entity`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MuteParticipantOperation {
+    /// The unique identifier for an entity. Read-only.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value: `#microsoft.graph.muteParticipantOperation`, or that of a type derived from it.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Unique Client Context string. Max limit is 256 chars.
+    pub client_context: ::std::option::Option<::std::string::String>,
+    /// The result information. Read-only.
+    pub result_info: ::std::option::Option<ResultInfo>,
+    /// `status`.
+    pub status: ::std::option::Option<OperationStatus>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.muteParticipantOperation",
+    MuteParticipantOperation {
+        id: "id",
+        odata_type: "@odata.type",
+        client_context: "clientContext",
+        result_info: "resultInfo",
+        status: "status"
+    }
+);
+
 /// Schema `microsoft.graph.ODataErrors.ODataError`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ODataError {
@@ -1008,6 +1238,94 @@ crate::runtime::__private::open_struct!(
     ODataError {
         error: required("error")
     }
+);
+
+/// Schema `microsoft.graph.onlineMeetingContentSharingDisabledReason`. Graph adds members after `unknownFutureValue` over time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OnlineMeetingContentSharingDisabledReason {
+    /// `watermarkProtection`.
+    WatermarkProtection,
+    /// `unknownFutureValue`.
+    UnknownFutureValue,
+    /// A member this version does not know, exactly as it came.
+    UnknownValue(::std::string::String),
+}
+
+crate::runtime::__private::open_enum!(
+    "microsoft.graph.onlineMeetingContentSharingDisabledReason",
+    OnlineMeetingContentSharingDisabledReason {
+        WatermarkProtection: "watermarkProtection",
+        UnknownFutureValue: "unknownFutureValue"
+    },
+    UnknownValue
+);
+
+/// Schema `microsoft.graph.onlineMeetingRestricted`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OnlineMeetingRestricted {
+    /// Specifies the reason shared content from this participant is disabled. The possible values are: watermarkProtection, unknownFutureValue.
+    pub content_sharing_disabled: ::std::option::Option<OnlineMeetingContentSharingDisabledReason>,
+    /// Specifies the reason video from this participant is disabled. The possible values are: watermarkProtection, unknownFutureValue.
+    pub video_disabled: ::std::option::Option<OnlineMeetingVideoDisabledReason>,
+    /// The OData type of this value, which may name a type derived from this one.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.onlineMeetingRestricted",
+    OnlineMeetingRestricted {
+        content_sharing_disabled: "contentSharingDisabled",
+        video_disabled: "videoDisabled",
+        odata_type: "@odata.type"
+    }
+);
+
+/// Schema `microsoft.graph.onlineMeetingVideoDisabledReason`. Graph adds members after `unknownFutureValue` over time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OnlineMeetingVideoDisabledReason {
+    /// `watermarkProtection`.
+    WatermarkProtection,
+    /// `unknownFutureValue`.
+    UnknownFutureValue,
+    /// A member this version does not know, exactly as it came.
+    UnknownValue(::std::string::String),
+}
+
+crate::runtime::__private::open_enum!(
+    "microsoft.graph.onlineMeetingVideoDisabledReason",
+    OnlineMeetingVideoDisabledReason {
+        WatermarkProtection: "watermarkProtection",
+        UnknownFutureValue: "unknownFutureValue"
+    },
+    UnknownValue
+);
+
+/// Schema `microsoft.graph.operationStatus`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OperationStatus {
+    /// `NotStarted`.
+    NotStarted,
+    /// `Running`.
+    Running,
+    /// `Completed`.
+    Completed,
+    /// `Failed`.
+    Failed,
+    /// A member this version does not know, exactly as it came.
+    UnknownValue(::std::string::String),
+}
+
+crate::runtime::__private::open_enum!(
+    "microsoft.graph.operationStatus",
+    OperationStatus {
+        NotStarted: "NotStarted",
+        Running: "Running",
+        Completed: "Completed",
+        Failed: "Failed"
+    },
+    UnknownValue
 );
 
 /// Schema `microsoft.graph.organizerMeetingInfo`, derived from [`MeetingInfo`].
@@ -1057,6 +1375,52 @@ crate::runtime::__private::open_struct!(
     }
 );
 
+/// Schema `microsoft.graph.participant`, derived from [`Entity`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Participant {
+    /// The unique identifier for an entity. Read-only.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value: `#microsoft.graph.participant`, or that of a type derived from it.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// `info`.
+    pub info: ::std::option::Option<ParticipantInfo>,
+    /// true if the participant is in lobby.
+    pub is_in_lobby: ::std::option::Option<bool>,
+    /// true if the participant is muted (client or server muted).
+    pub is_muted: ::std::option::Option<bool>,
+    /// The list of media streams.
+    pub media_streams: ::std::option::Option<::std::vec::Vec<MediaStream>>,
+    /// A blob of data provided by the participant in the roster.
+    pub metadata: ::std::option::Option<::std::string::String>,
+    /// Information about whether the participant has recording capability.
+    pub recording_info: ::std::option::Option<RecordingInfo>,
+    /// Indicates the reason why the participant was removed from the roster.
+    pub removed_state: ::std::option::Option<RemovedState>,
+    /// Indicates the reason or reasons media content from this participant is restricted.
+    pub restricted_experience: ::std::option::Option<OnlineMeetingRestricted>,
+    /// Indicates the roster sequence number in which the participant was last updated.
+    pub roster_sequence_number: ::std::option::Option<i64>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.participant",
+    Participant {
+        id: "id",
+        odata_type: "@odata.type",
+        info: "info",
+        is_in_lobby: "isInLobby",
+        is_muted: "isMuted",
+        media_streams: "mediaStreams",
+        metadata: "metadata",
+        recording_info: "recordingInfo",
+        removed_state: "removedState",
+        restricted_experience: "restrictedExperience",
+        roster_sequence_number: "rosterSequenceNumber"
+    }
+);
+
 /// Schema `microsoft.graph.participantInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParticipantInfo {
@@ -1089,6 +1453,119 @@ crate::runtime::__private::open_struct!(
         region: "region",
         odata_type: "@odata.type"
     }
+);
+
+/// Schema `microsoft.graph.playPromptOperation`, derived from [`CommsOperation`], [`Entity`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlayPromptOperation {
+    /// The unique identifier for an entity. Read-only.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value: `#microsoft.graph.playPromptOperation`, or that of a type derived from it.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Unique Client Context string. Max limit is 256 chars.
+    pub client_context: ::std::option::Option<::std::string::String>,
+    /// The result information. Read-only.
+    pub result_info: ::std::option::Option<ResultInfo>,
+    /// `status`.
+    pub status: ::std::option::Option<OperationStatus>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.playPromptOperation",
+    PlayPromptOperation {
+        id: "id",
+        odata_type: "@odata.type",
+        client_context: "clientContext",
+        result_info: "resultInfo",
+        status: "status"
+    }
+);
+
+/// Schema `microsoft.graph.recordOperation`, derived from [`CommsOperation`], [`Entity`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordOperation {
+    /// The unique identifier for an entity. Read-only.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value: `#microsoft.graph.recordOperation`, or that of a type derived from it.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Unique Client Context string. Max limit is 256 chars.
+    pub client_context: ::std::option::Option<::std::string::String>,
+    /// The result information. Read-only.
+    pub result_info: ::std::option::Option<ResultInfo>,
+    /// `status`.
+    pub status: ::std::option::Option<OperationStatus>,
+    /// The access token required to retrieve the recording.
+    pub recording_access_token: ::std::option::Option<::std::string::String>,
+    /// The location where the recording is located.
+    pub recording_location: ::std::option::Option<::std::string::String>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.recordOperation",
+    RecordOperation {
+        id: "id",
+        odata_type: "@odata.type",
+        client_context: "clientContext",
+        result_info: "resultInfo",
+        status: "status",
+        recording_access_token: "recordingAccessToken",
+        recording_location: "recordingLocation"
+    }
+);
+
+/// Schema `microsoft.graph.recordingInfo`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordingInfo {
+    /// The identities of the recording initiator.
+    pub initiator: ::std::option::Option<IdentitySet>,
+    /// `recordingStatus`.
+    pub recording_status: ::std::option::Option<RecordingStatus>,
+    /// The OData type of this value, which may name a type derived from this one.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.recordingInfo",
+    RecordingInfo {
+        initiator: "initiator",
+        recording_status: "recordingStatus",
+        odata_type: "@odata.type"
+    }
+);
+
+/// Schema `microsoft.graph.recordingStatus`. Graph adds members after `unknownFutureValue` over time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RecordingStatus {
+    /// `unknown`.
+    Unknown,
+    /// `notRecording`.
+    NotRecording,
+    /// `recording`.
+    Recording,
+    /// `failed`.
+    Failed,
+    /// `unknownFutureValue`.
+    UnknownFutureValue,
+    /// A member this version does not know, exactly as it came.
+    UnknownValue(::std::string::String),
+}
+
+crate::runtime::__private::open_enum!(
+    "microsoft.graph.recordingStatus",
+    RecordingStatus {
+        Unknown: "unknown",
+        NotRecording: "notRecording",
+        Recording: "recording",
+        Failed: "failed",
+        UnknownFutureValue: "unknownFutureValue"
+    },
+    UnknownValue
 );
 
 /// Schema `microsoft.graph.rejectReason`. Graph adds members after `unknownFutureValue` over time.
@@ -1133,6 +1610,25 @@ crate::runtime::__private::open_struct!(
     RejectRequestBody {
         reason: "reason",
         callback_uri: "callbackUri"
+    }
+);
+
+/// Schema `microsoft.graph.removedState`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RemovedState {
+    /// The removal reason for the participant resource.
+    pub reason: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value, which may name a type derived from this one.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.removedState",
+    RemovedState {
+        reason: "reason",
+        odata_type: "@odata.type"
     }
 );
 
@@ -1203,6 +1699,34 @@ crate::runtime::__private::open_struct!(
     ServiceHostedMediaConfig {
         odata_type: "@odata.type",
         pre_fetch_media: "preFetchMedia"
+    }
+);
+
+/// Schema `microsoft.graph.subscribeToToneOperation`, derived from [`CommsOperation`], [`Entity`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubscribeToToneOperation {
+    /// The unique identifier for an entity. Read-only.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value: `#microsoft.graph.subscribeToToneOperation`, or that of a type derived from it.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Unique Client Context string. Max limit is 256 chars.
+    pub client_context: ::std::option::Option<::std::string::String>,
+    /// The result information. Read-only.
+    pub result_info: ::std::option::Option<ResultInfo>,
+    /// `status`.
+    pub status: ::std::option::Option<OperationStatus>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.subscribeToToneOperation",
+    SubscribeToToneOperation {
+        id: "id",
+        odata_type: "@odata.type",
+        client_context: "clientContext",
+        result_info: "resultInfo",
+        status: "status"
     }
 );
 
@@ -1312,6 +1836,34 @@ crate::runtime::__private::open_struct!(
     }
 );
 
+/// Schema `microsoft.graph.updateRecordingStatusOperation`, derived from [`CommsOperation`], [`Entity`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateRecordingStatusOperation {
+    /// The unique identifier for an entity. Read-only.
+    pub id: ::std::option::Option<::std::string::String>,
+    /// The OData type of this value: `#microsoft.graph.updateRecordingStatusOperation`, or that of a type derived from it.
+    pub odata_type: ::std::option::Option<::std::string::String>,
+    /// Unique Client Context string. Max limit is 256 chars.
+    pub client_context: ::std::option::Option<::std::string::String>,
+    /// The result information. Read-only.
+    pub result_info: ::std::option::Option<ResultInfo>,
+    /// `status`.
+    pub status: ::std::option::Option<OperationStatus>,
+    /// Everything else that came, as it came.
+    pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+}
+
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.updateRecordingStatusOperation",
+    UpdateRecordingStatusOperation {
+        id: "id",
+        odata_type: "@odata.type",
+        client_context: "clientContext",
+        result_info: "resultInfo",
+        status: "status"
+    }
+);
+
 impl CallOptions {
     /// This value as a [`IncomingCallOptions`], if its `@odata.type` is `#microsoft.graph.incomingCallOptions`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_incoming_call_options(&self) -> ::std::option::Option<IncomingCallOptions> {
@@ -1336,10 +1888,203 @@ impl CallOptions {
     }
 }
 
+impl CommsOperation {
+    /// This value as a [`CancelMediaProcessingOperation`], if its `@odata.type` is `#microsoft.graph.cancelMediaProcessingOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_cancel_media_processing_operation(
+        &self,
+    ) -> ::std::option::Option<CancelMediaProcessingOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.cancelMediaProcessingOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`InviteParticipantsOperation`], if its `@odata.type` is `#microsoft.graph.inviteParticipantsOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_invite_participants_operation(
+        &self,
+    ) -> ::std::option::Option<InviteParticipantsOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.inviteParticipantsOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`MuteParticipantOperation`], if its `@odata.type` is `#microsoft.graph.muteParticipantOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_mute_participant_operation(&self) -> ::std::option::Option<MuteParticipantOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.muteParticipantOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`PlayPromptOperation`], if its `@odata.type` is `#microsoft.graph.playPromptOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_play_prompt_operation(&self) -> ::std::option::Option<PlayPromptOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.playPromptOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`RecordOperation`], if its `@odata.type` is `#microsoft.graph.recordOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_record_operation(&self) -> ::std::option::Option<RecordOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.recordOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`SubscribeToToneOperation`], if its `@odata.type` is `#microsoft.graph.subscribeToToneOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_subscribe_to_tone_operation(
+        &self,
+    ) -> ::std::option::Option<SubscribeToToneOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.subscribeToToneOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`UpdateRecordingStatusOperation`], if its `@odata.type` is `#microsoft.graph.updateRecordingStatusOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_update_recording_status_operation(
+        &self,
+    ) -> ::std::option::Option<UpdateRecordingStatusOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.updateRecordingStatusOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+}
+
 impl Entity {
     /// This value as a [`Call`], if its `@odata.type` is `#microsoft.graph.call`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
     pub fn as_call(&self) -> ::std::option::Option<Call> {
         if self.odata_type.as_deref() != ::std::option::Option::Some("#microsoft.graph.call") {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`CancelMediaProcessingOperation`], if its `@odata.type` is `#microsoft.graph.cancelMediaProcessingOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_cancel_media_processing_operation(
+        &self,
+    ) -> ::std::option::Option<CancelMediaProcessingOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.cancelMediaProcessingOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`CommsOperation`], if its `@odata.type` is `#microsoft.graph.commsOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_comms_operation(&self) -> ::std::option::Option<CommsOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.commsOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`InviteParticipantsOperation`], if its `@odata.type` is `#microsoft.graph.inviteParticipantsOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_invite_participants_operation(
+        &self,
+    ) -> ::std::option::Option<InviteParticipantsOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.inviteParticipantsOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`MuteParticipantOperation`], if its `@odata.type` is `#microsoft.graph.muteParticipantOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_mute_participant_operation(&self) -> ::std::option::Option<MuteParticipantOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.muteParticipantOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`Participant`], if its `@odata.type` is `#microsoft.graph.participant`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_participant(&self) -> ::std::option::Option<Participant> {
+        if self.odata_type.as_deref() != ::std::option::Option::Some("#microsoft.graph.participant")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`PlayPromptOperation`], if its `@odata.type` is `#microsoft.graph.playPromptOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_play_prompt_operation(&self) -> ::std::option::Option<PlayPromptOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.playPromptOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`RecordOperation`], if its `@odata.type` is `#microsoft.graph.recordOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_record_operation(&self) -> ::std::option::Option<RecordOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.recordOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`SubscribeToToneOperation`], if its `@odata.type` is `#microsoft.graph.subscribeToToneOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_subscribe_to_tone_operation(
+        &self,
+    ) -> ::std::option::Option<SubscribeToToneOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.subscribeToToneOperation")
+        {
+            return ::std::option::Option::None;
+        }
+
+        crate::runtime::__private::reinterpret(self).ok()
+    }
+
+    /// This value as a [`UpdateRecordingStatusOperation`], if its `@odata.type` is `#microsoft.graph.updateRecordingStatusOperation`. Nothing is lost: properties of the derived type that the base type does not name are in `additional_properties`.
+    pub fn as_update_recording_status_operation(
+        &self,
+    ) -> ::std::option::Option<UpdateRecordingStatusOperation> {
+        if self.odata_type.as_deref()
+            != ::std::option::Option::Some("#microsoft.graph.updateRecordingStatusOperation")
+        {
             return ::std::option::Option::None;
         }
 
@@ -1519,5 +2264,14 @@ impl MeetingInfo {
         }
 
         crate::runtime::__private::reinterpret(self).ok()
+    }
+}
+
+impl CommsNotification {
+    /// Where the resource is: the ids `resourceUrl` names (the call's, and a participant's or an operation's). `None` when `resourceUrl` is missing or names no resource of a call.
+    pub fn resource_path(
+        &self,
+    ) -> ::std::option::Option<crate::runtime::resource::ResourcePath<'_>> {
+        crate::runtime::resource::ResourcePath::parse(self.resource_url.as_deref()?)
     }
 }

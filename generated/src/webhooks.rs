@@ -13,7 +13,7 @@
 ///
 /// Each method runs after the delivery was answered `202`. The notifications of one call reach the handler one at a time, in the order they were received, and different calls in parallel: a method that takes long delays the later notifications of its call, so work that outlives it should be spawned or queued by the handler itself. Methods not implemented ignore their notifications.
 pub trait CommsNotificationsHandler: Send + Sync + 'static {
-    /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::Call`]. An incoming call (`state` `incoming`) must be answered or rejected before `delivery.deadline()`; `delivery.mark_decided()` claims that decision from the receiver's fallback.
+    /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::CommsNotificationResourceData`].
     fn created(
         &self,
         delivery: &crate::runtime::receiver::Delivery,
@@ -23,7 +23,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         async {}
     }
 
-    /// A notification with change type `updated`; its `resource_data` holds the typed [`crate::types::Call`].
+    /// A notification with change type `updated`; its `resource_data` holds the typed [`crate::types::CommsNotificationResourceData`].
     fn updated(
         &self,
         delivery: &crate::runtime::receiver::Delivery,
@@ -33,7 +33,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         async {}
     }
 
-    /// A notification with change type `deleted`; its `resource_data` holds the typed [`crate::types::Call`].
+    /// A notification with change type `deleted`; its `resource_data` holds the typed [`crate::types::CommsNotificationResourceData`].
     fn deleted(
         &self,
         delivery: &crate::runtime::receiver::Delivery,
@@ -43,7 +43,7 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         async {}
     }
 
-    /// A notification whose change type is missing or not one the description names; its `resource_data` holds the typed [`crate::types::Call`].
+    /// A notification whose change type is missing or not one the description names; its `resource_data` holds the typed [`crate::types::CommsNotificationResourceData`].
     fn other_change(
         &self,
         delivery: &crate::runtime::receiver::Delivery,
@@ -53,9 +53,9 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
         async {}
     }
 
-    /// A notification that is JSON but does not fit the types (a resource of another shape,
-    /// a value of another type), exactly as it came, and why it does not fit. The delivery
-    /// was accepted all the same: nothing authenticated is refused for its shape.
+    /// A notification that is JSON but does not fit the types (a value of another type, such
+    /// as a change type that is no string), exactly as it came, and why it does not fit. The
+    /// delivery was accepted all the same: nothing authenticated is refused for its shape.
     fn unreadable_notification(
         &self,
         delivery: &crate::runtime::receiver::Delivery,
@@ -92,20 +92,6 @@ impl<H: CommsNotificationsHandler> crate::runtime::__private::Dispatch
 
     fn resource_url(notification: &crate::types::CommsNotification) -> ::std::option::Option<&str> {
         notification.resource_url.as_deref()
-    }
-
-    fn incoming_call(notification: &crate::types::CommsNotification) -> bool {
-        let state = notification
-            .resource_data
-            .as_ref()
-            .and_then(|resource| resource.state.as_ref());
-        ::std::matches!(
-            notification.change_type.as_ref(),
-            ::std::option::Option::Some(crate::types::ChangeType::Created)
-        ) && ::std::matches!(
-            state,
-            ::std::option::Option::Some(crate::types::CallState::Incoming)
-        )
     }
 
     async fn dispatch_unreadable(

@@ -1,12 +1,13 @@
 //! What the workspace tests share: where things are, the documented HTTP examples, the ids, keys
 //! and local servers of [`fixtures`], raw requests and their answers ([`http`]), a recording server
-//! ([`recorder`]), the simulator's control API ([`simulator`]), and the project's binaries run
-//! as processes ([`process`]).
+//! ([`recorder`]), the simulator's control API ([`simulator`]), the project's binaries run
+//! as processes ([`process`]), and the kinds of notification resources ([`resources`]).
 
 pub mod fixtures;
 pub mod http;
 pub mod process;
 pub mod recorder;
+pub mod resources;
 pub mod simulator;
 
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! The generated bot-side receiver on 127.0.0.1: documented notifications reach the handler typed
-//! and whole, real-traffic variants lose nothing, and no bad token or bad payload ever reaches the
-//! handler. Keys are generated here; nothing leaves 127.0.0.1.
+//! and whole, real-traffic variants (rosters, operations, resources of no known kind) reach it
+//! typed and lose nothing, and no bad token or bad payload ever reaches the handler. Keys are
+//! generated here; nothing leaves 127.0.0.1.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use msgraph_calls::runtime::auth::{InboundAuth, JwtSettings, KeySource};
 use msgraph_calls::runtime::mock::SigningKey;
 use msgraph_calls::runtime::receiver::{Delivery, DeliveryRoute};
-use msgraph_calls::types::{CommsNotification, CommsNotifications};
+use msgraph_calls::types::{CommsNotification, CommsNotificationResourceData, CommsNotifications};
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
 use tests::HttpExample;
 use tests::fixtures::{
@@ -19,6 +20,7 @@ use tests::fixtures::{
     signing_key,
 };
 use tests::http::{Answer, post};
+use tests::resources::{TRAFFIC, assert_written_back, kind, same_but_enum_case};
 use tokio::sync::mpsc;
 
 /// What the handler saw: the method called, the route, and the notification.
@@ -116,6 +118,15 @@ impl Bot {
             .expect("the handler channel is open")
     }
 
+    /// The next `count` notifications the handler saw, in the order it saw them.
+    async fn next_n(&mut self, count: usize) -> Vec<Seen> {
+        let mut seen = Vec::with_capacity(count);
+        for _ in 0..count {
+            seen.push(self.next().await);
+        }
+        seen
+    }
+
     /// Asserts the handler saw nothing more.
     async fn nothing_more(&mut self) {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -186,6 +197,42 @@ async fn extra_properties_and_unknown_members_are_accepted_and_kept() {
 }
 
 #[tokio::test]
+async fn rosters_operations_and_unknown_resources_reach_the_handler_typed_and_whole() {
+    let mut bot = Bot::start().await;
+    for (fixture, kinds) in TRAFFIC {
+        let text = tests::read(&format!("tests/fixtures/traffic/{fixture}"));
+        let sent: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let answer = bot.deliver("/api/calls", Some(&bot.token()), &text).await;
+        assert_eq!(answer.status, 202, "{fixture}: {:#}", answer.json);
+        // A delivery's notifications of one call come in order; those without a call in any
+        // order: each is found by what it holds.
+        let mut seen = bot.next_n(kinds.len()).await;
+        for (index, expected) in kinds.iter().enumerate() {
+            let item = &sent["value"][index];
+            let method = item["changeType"]
+                .as_str()
+                .filter(|change| ["created", "updated", "deleted"].contains(change))
+                .unwrap_or("other");
+            let what = format!("{fixture}, notification {index}");
+            let found = seen.iter().position(|(_, _, n)| {
+                serde_json::to_value(n).is_ok_and(|written| same_but_enum_case(&written, item))
+            });
+            let (called, _, notification) =
+                seen.swap_remove(found.unwrap_or_else(|| panic!("{what}: not handed over")));
+            assert_eq!(called, method, "{what}");
+            assert_eq!(
+                notification.resource_data.as_ref().map(kind),
+                *expected,
+                "{what}"
+            );
+            let written = serde_json::to_value(&notification).expect("serializes");
+            assert_written_back(&written, item, &what);
+        }
+    }
+    bot.nothing_more().await;
+}
+
+#[tokio::test]
 async fn bodies_that_are_not_json_get_400_and_never_reach_the_handler() {
     let mut bot = Bot::start().await;
     let token = bot.token();
@@ -216,30 +263,41 @@ async fn json_of_another_shape_is_accepted_and_handed_over_as_it_came() {
         assert_eq!(seen.additional_properties["raw"], sent, "{body}");
         assert!(seen.additional_properties["problem"].is_string());
     }
-    // One notification that does not fit costs the others nothing, and order is kept.
+    // One notification that does not fit costs the others nothing. A call
+    // whose `targets` hold a `null` does not fit; the same object, where nothing says it is a
+    // call, is a resource of no kind, kept as it came.
     let mixed = r#"{"value": [
         {"changeType": 7},
         {"changeType": "created", "resourceData": {"state": "incoming"}},
         null,
-        {"changeType": "deleted", "resourceData": {"targets": [null]}}
+        {"changeType": "deleted", "resourceUrl": "/communications/calls/c1", "resourceData": {"targets": [null]}},
+        {"changeType": "updated", "resourceData": {"targets": [null]}}
     ]}"#;
     let answer = bot.deliver("/api/calls", Some(&token), mixed).await;
     assert_eq!(answer.status, 202, "{:#}", answer.json);
     let sent: serde_json::Value = serde_json::from_str(mixed).expect("json");
-    let (called, _, seen) = bot.next().await;
-    assert_eq!(called, "unreadable");
-    assert_eq!(seen.additional_properties["raw"], sent["value"][0]);
-    let (called, _, seen) = bot.next().await;
-    assert_eq!(called, "created");
+    // Notifications without a call run on their own, in any order: each is found by what it holds.
+    let mut seen = bot.next_n(5).await;
+    let mut take = |called: &str, sent: &serde_json::Value| -> CommsNotification {
+        let found = seen.iter().position(|(c, _, n)| {
+            *c == called
+                && (n.additional_properties.get("raw") == Some(sent)
+                    || serde_json::to_value(n).ok().as_ref() == Some(sent))
+        });
+        let index = found.unwrap_or_else(|| panic!("no {called} notification holds {sent:#}"));
+        seen.swap_remove(index).2
+    };
+    take("unreadable", &sent["value"][0]);
+    take("created", &sent["value"][1]);
+    take("unreadable", &sent["value"][2]);
+    take("unreadable", &sent["value"][3]);
+    let updated = take("updated", &sent["value"][4]);
     assert_eq!(
-        serde_json::to_value(&seen).expect("serializes"),
-        sent["value"][1]
+        updated.resource_data,
+        Some(CommsNotificationResourceData::Unknown(
+            sent["value"][4]["resourceData"].clone()
+        ))
     );
-    for index in [2, 3] {
-        let (called, _, seen) = bot.next().await;
-        assert_eq!(called, "unreadable");
-        assert_eq!(seen.additional_properties["raw"], sent["value"][index]);
-    }
     bot.nothing_more().await;
 }
 

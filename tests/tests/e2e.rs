@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use tests::HttpExample;
 use tests::fixtures::{APP_ID, GRAPH_TOKEN, jwks_file, listen_local, serve};
 use tests::http::post;
+use tests::resources::same_but_enum_case;
 use tests::simulator::{self, delivery, place, show, wait_for};
 use tokio::sync::mpsc;
 
@@ -468,9 +469,11 @@ async fn a_mixed_stream_with_faults_is_recorded_losslessly_and_nothing_is_refuse
         tokio::time::sleep(Duration::from_millis(25)).await;
     };
     // The same notifications, whatever the order (faults reorder deliveries): each sent one is
-    // recorded, once, equal to what was sent.
+    // recorded, once, equal to what was sent (enum members in their canonical spelling).
     for notification in &sent {
-        let found = recorded.iter().position(|r| r == notification);
+        let found = recorded
+            .iter()
+            .position(|r| same_but_enum_case(r, notification));
         let index = found.unwrap_or_else(|| panic!("not recorded as sent: {notification:#}"));
         recorded.swap_remove(index);
     }

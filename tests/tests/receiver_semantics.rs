@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::http::Uri;
 use msgraph_calls::runtime::auth::InboundAuth;
 use msgraph_calls::runtime::receiver::Delivery;
-use msgraph_calls::types::CommsNotification;
+use msgraph_calls::types::{CommsNotification, CommsNotificationResourceData};
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
 use tests::fixtures::serve;
 use tests::http::{Answer, post};
@@ -160,7 +160,12 @@ impl CommsNotificationsHandler for Sequenced {
         let sequence = notification
             .resource_data
             .as_ref()
-            .and_then(|call| call.additional_properties.get("sequence"))
+            .and_then(|resource| match resource {
+                CommsNotificationResourceData::Call(call) => {
+                    call.additional_properties.get("sequence")
+                }
+                _ => None,
+            })
             .and_then(|sequence| sequence.as_u64())
             .unwrap_or(u64::MAX);
         if let Some((gated, gate)) = &self.gate

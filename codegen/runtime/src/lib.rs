@@ -1,6 +1,7 @@
 //! The support code that generated Microsoft Graph calls crates are built on: open enums and the
-//! serde of open structs, the client builder and its token provider, the bot's notification
-//! receiver and its token validation, the Graph side's request checks, and Graph-style errors.
+//! serde of open structs and resource unions, where a notification's resource is (`resource`), the
+//! client builder and its token provider, the bot's notification receiver and its token validation,
+//! the Graph side's request checks, and Graph-style errors.
 //!
 //! Pick what you need with features: `client` (the client builder), `webhooks` (the bot's
 //! receiver and `auth`), `graph-server` (the Graph side's server stubs) and `mock` (signing
@@ -33,9 +34,11 @@ pub mod mock;
 #[cfg(feature = "webhooks")]
 mod notifications;
 mod open_enum;
+mod open_resource;
 mod open_struct;
 #[cfg(feature = "webhooks")]
 pub mod receiver;
+pub mod resource;
 #[cfg(any(feature = "webhooks", feature = "graph-server"))]
 pub mod serve;
 #[cfg(feature = "graph-server")]
@@ -58,13 +61,16 @@ pub mod __private {
     };
     pub use super::key::Key;
     pub use super::open_enum::{OpenEnum, deserialize_open_enum};
+    pub use super::open_resource::{
+        Pending, Resource, ResourceSeed, finish_resource, path_matches,
+    };
     #[cfg(feature = "webhooks")]
     pub use super::receiver::Dispatch;
     #[cfg(feature = "graph-server")]
     pub use super::server::{Validate, check_enum, check_string};
     // Exported macros live at the root of whichever crate compiles this file: this one, or a
     // generated crate that vendors it.
-    pub use crate::{open_enum, open_struct};
+    pub use crate::{open_enum, open_resource, open_struct};
     pub use serde;
     pub use serde_json;
 }

@@ -8,24 +8,31 @@
 //! variants; [`open_enum!`](crate::open_enum) matches wire values without regard to ASCII case and
 //! keeps members it does not know.
 //!
+//! A `resource` field holds a resource union ([`open_resource!`](crate::open_resource)) whose
+//! variant may depend on a sibling URL property that comes after it: a value whose kind is known
+//! when it starts is read straight into its variant, any other is kept as JSON and read once the
+//! struct's other properties are.
+//!
 //! These macros are exported at the root of whichever crate compiles this file, and name what they
 //! need as `$crate::__private`, which both the runtime crate and a crate vendoring it provide.
 
 /// `Serialize` and `Deserialize` for an open struct: `open_struct!("spec.name", Type { field:
-/// "wireName", other: required("otherWire") })`. The struct has those fields, optional ones as
-/// `Option`s, and `additional_properties: serde_json::Map<String, serde_json::Value>`.
+/// "wireName", other: required("otherWire"), data: resource("dataWire", url_field) })`. The struct
+/// has those fields, optional ones (and resources) as `Option`s, and `additional_properties:
+/// serde_json::Map<String, serde_json::Value>`. A resource field's union is read with the value of
+/// `url_field`, an optional or required `String` field of the same struct.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! open_struct {
-    ($spec_name:literal, $name:ident { $($field:ident : $kind:tt $(($required_wire:literal))?),* $(,)? }) => {
+    ($spec_name:literal, $name:ident { $($field:ident : $kind:tt $(($($args:tt)*))?),* $(,)? }) => {
         impl $crate::__private::serde::Serialize for $name {
             fn serialize<S: $crate::__private::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
                 use $crate::__private::serde::ser::SerializeMap as _;
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
-                $($crate::__open_field!(serialize map self.$field, $kind $(($required_wire))?);)*
+                $($crate::__open_field!(serialize map self.$field, $kind $(($($args)*))?);)*
                 for (key, value) in &self.additional_properties {
                     let shadowed = match key.as_str() {
-                        $($crate::__open_field!(wire $kind $(($required_wire))?) => $crate::__open_field!(present self.$field, $kind),)*
+                        $($crate::__open_field!(wire $kind $(($($args)*))?) => $crate::__open_field!(present self.$field, $kind),)*
                         _ => false,
                     };
                     if !shadowed {
@@ -52,8 +59,8 @@ macro_rules! open_struct {
                         let mut additional_properties = $crate::__private::serde_json::Map::new();
                         while let ::std::option::Option::Some(key) = map.next_key::<$crate::__private::Key<'de>>()? {
                             match key.as_str() {
-                                $($crate::__open_field!(wire $kind $(($required_wire))?) => {
-                                    $crate::__open_field!(read map key additional_properties $field, $kind);
+                                $($crate::__open_field!(wire $kind $(($($args)*))?) => {
+                                    $crate::__open_field!(read map key additional_properties $field, $kind $(($($args)*))?);
                                 })*
                                 _ => {
                                     let value = map.next_value::<$crate::__private::serde_json::Value>()?;
@@ -61,8 +68,9 @@ macro_rules! open_struct {
                                 }
                             }
                         }
+                        $($crate::__open_field!(decode $field, $kind $(($($args)*))?);)*
                         ::std::result::Result::Ok($name {
-                            $($field: $crate::__open_field!(finish $field, $kind $(($required_wire))?),)*
+                            $($field: $crate::__open_field!(finish $field, $kind $(($($args)*))?),)*
                             additional_properties,
                         })
                     }
@@ -75,11 +83,14 @@ macro_rules! open_struct {
 }
 
 /// One field of [`open_struct!`](crate::open_struct): a wire name literal for an optional field,
-/// `required("wire")` for a required one.
+/// `required("wire")` for a required one, `resource("wire", url_field)` for a resource union.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __open_field {
     (wire required($wire:literal)) => {
+        $wire
+    };
+    (wire resource($wire:literal, $url:ident)) => {
         $wire
     };
     (wire $wire:literal) => {
@@ -94,16 +105,34 @@ macro_rules! __open_field {
             $map.serialize_entry($wire, value)?;
         }
     };
+    (serialize $map:ident $this:ident.$field:ident, resource($wire:literal, $url:ident)) => {
+        $crate::__open_field!(serialize $map $this.$field, $wire)
+    };
 
     (present $this:ident.$field:ident, required) => {
         true
     };
-    (present $this:ident.$field:ident, $wire:literal) => {
+    (present $this:ident.$field:ident, $kind:tt) => {
         $this.$field.is_some()
     };
 
-    (read $map:ident $key:ident $extra:ident $field:ident, required) => {
+    (read $map:ident $key:ident $extra:ident $field:ident, required($wire:literal)) => {
         $field = ::std::option::Option::Some($map.next_value()?)
+    };
+    // A resource is read with its URL if that came first; `null` is kept as for an optional
+    // property.
+    (read $map:ident $key:ident $extra:ident $field:ident, resource($wire:literal, $url:ident)) => {
+        let seed = $crate::__private::ResourceSeed::new(::std::option::Option::as_deref(&$url));
+        match $map.next_value_seed(seed)? {
+            ::std::option::Option::Some(pending) => $field = ::std::option::Option::Some(pending),
+            ::std::option::Option::None => {
+                $field = ::std::option::Option::None;
+                $extra.insert(
+                    $key.into_owned(),
+                    $crate::__private::serde_json::Value::Null,
+                );
+            }
+        }
     };
     // A known optional property that came as `null` reads as `None` and is kept as `null`, so it is
     // written back unless the field is set by then.
@@ -120,12 +149,24 @@ macro_rules! __open_field {
         }
     };
 
+    // Every property is read: a resource kept as JSON is read now, with the URL.
+    (decode $field:ident, resource($wire:literal, $url:ident)) => {
+        let $field = match $field {
+            ::std::option::Option::Some(pending) => ::std::option::Option::Some(
+                $crate::__private::finish_resource(pending, ::std::option::Option::as_deref(&$url))
+                    .map_err(<A::Error as $crate::__private::serde::de::Error>::custom)?,
+            ),
+            ::std::option::Option::None => ::std::option::Option::None,
+        };
+    };
+    (decode $field:ident, $($kind:tt)*) => {};
+
     (finish $field:ident, required($wire:literal)) => {
         $field.ok_or_else(|| {
             <A::Error as $crate::__private::serde::de::Error>::missing_field($wire)
         })?
     };
-    (finish $field:ident, $wire:literal) => {
+    (finish $field:ident, $($kind:tt)*) => {
         $field
     };
 }

@@ -1,8 +1,10 @@
-//! Open structs and open enums as generated code declares them: nothing is lost in a round-trip
-//! (unknown properties, explicit `null`s, unknown enum members), enums match without regard to
-//! case, and required properties are required.
+//! Open structs, open enums and resource unions as generated code declares them: nothing is lost in
+//! a round-trip (unknown properties, explicit `null`s, unknown enum members, resources of unknown
+//! kinds), enums match without regard to case, required properties are required, and a resource is
+//! read as its `@odata.type` or, failing that, its URL says, wherever the URL and the
+//! `@odata.type` are.
 
-use msgraph_calls_runtime::__private::{open_enum, open_struct};
+use msgraph_calls_runtime::__private::{open_enum, open_resource, open_struct};
 use msgraph_calls_runtime::OpenEnum;
 use serde_json::{Value, json};
 
@@ -126,4 +128,201 @@ fn enums_match_any_case_and_write_the_canonical_spelling() {
         "later".parse::<Reason>(),
         Ok(Reason::Other("later".to_owned()))
     );
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Operation {
+    odata_type: Option<String>,
+    status: Option<String>,
+    additional_properties: serde_json::Map<String, Value>,
+}
+open_struct!(
+    "test.operation",
+    Operation {
+        odata_type: "@odata.type",
+        status: "status"
+    }
+);
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct PromptOperation {
+    odata_type: Option<String>,
+    status: Option<String>,
+    prompts: Option<Vec<String>>,
+    additional_properties: serde_json::Map<String, Value>,
+}
+open_struct!(
+    "test.promptOperation",
+    PromptOperation {
+        odata_type: "@odata.type",
+        status: "status",
+        prompts: "prompts"
+    }
+);
+
+#[derive(Clone, Debug, PartialEq)]
+enum Resource {
+    Participant(Participant),
+    Roster(Vec<Participant>),
+    PromptOperation(PromptOperation),
+    Operation(Operation),
+    Unknown(Value),
+}
+open_resource!(
+    Resource {
+        Participant: odata("#test.participant").paths("/calls/{call-id}/me"),
+        Roster: paths("/calls/{call-id}/roster", "/app/calls/{call-id}/roster").list(),
+        PromptOperation: odata("#test.promptOperation"),
+        Operation: paths("/calls/{call-id}/operations/{operation-id}").odata("#test.operation"),
+    },
+    Unknown
+);
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Notification {
+    data: Option<Resource>,
+    url: Option<String>,
+    additional_properties: serde_json::Map<String, Value>,
+}
+open_struct!(
+    "test.notification",
+    Notification {
+        data: resource("data", url),
+        url: "url"
+    }
+);
+
+/// Parses `input` from text and from a `Value`, checks both agree and that writing it back gives
+/// `input`, and returns the resource.
+fn resource_of(input: Value) -> Option<Resource> {
+    let from_text: Notification = serde_json::from_str(&input.to_string()).expect("parses");
+    let from_value: Notification = serde_json::from_value(input.clone()).expect("parses");
+    assert_eq!(from_text, from_value);
+    assert_eq!(serde_json::to_value(&from_text).expect("serializes"), input);
+    from_text.data
+}
+
+#[test]
+fn a_resource_is_read_as_its_odata_type_says_wherever_the_url_is() {
+    let prompt =
+        json!({"@odata.type": "#test.promptOperation", "status": "completed", "prompts": ["a"]});
+    for input in [
+        json!({"url": "/calls/c1/operations/o1", "data": prompt}),
+        json!({"data": prompt, "url": "/calls/c1/operations/o1"}),
+        json!({"data": prompt}),
+        json!({"data": prompt, "url": "/calls/c1/roster"}),
+    ] {
+        match resource_of(input.clone()) {
+            Some(Resource::PromptOperation(op)) => {
+                assert_eq!(op.prompts, Some(vec!["a".to_owned()]), "{input}")
+            }
+            other => panic!("{input}: {other:?}"),
+        }
+    }
+    // `@odata.type` after other properties, or spelled with escapes, counts the same.
+    let late = json!({"status": "running", "extra": {"@odata.type": "#test.participant"}, "@odata.type": "#test.promptOperation"});
+    assert!(matches!(
+        resource_of(json!({"data": late})),
+        Some(Resource::PromptOperation(_))
+    ));
+    let escaped: Notification =
+        serde_json::from_str(r##"{"data": {"@odata\u002etype": "#test.promptOperation"}}"##)
+            .expect("parses");
+    assert!(matches!(escaped.data, Some(Resource::PromptOperation(_))));
+}
+
+#[test]
+fn without_a_known_odata_type_the_url_says_which_kind() {
+    let future = json!({"@odata.type": "#test.futureOperation", "status": "completed", "new": 1});
+    for url in [
+        json!("/calls/c1/operations/o1"),
+        json!("/CALLS/c1/operations/o1/"),
+    ] {
+        for input in [
+            json!({"url": url, "data": future}),
+            json!({"data": future, "url": url}),
+        ] {
+            match resource_of(input.clone()) {
+                Some(Resource::Operation(op)) => {
+                    assert_eq!(op.odata_type.as_deref(), Some("#test.futureOperation"));
+                    assert_eq!(op.additional_properties["new"], json!(1));
+                }
+                other => panic!("{input}: {other:?}"),
+            }
+        }
+    }
+    let roster = json!([{"displayName": "Zoë"}, {"displayName": "李小龍", "extra": true}]);
+    for url in ["/calls/c1/roster", "/app/calls/c1/roster"] {
+        match resource_of(json!({"data": roster, "url": url})) {
+            Some(Resource::Roster(people)) => assert_eq!(people.len(), 2),
+            other => panic!("{url}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_resource_of_no_kind_or_of_another_shape_is_kept_as_it_came() {
+    let cases = [
+        json!({"data": {"a": 1}, "url": "/calls/c1/elsewhere"}),
+        json!({"url": "/calls/c1/elsewhere", "data": {"@odata.type": "#test.future", "a": 1}}),
+        json!({"data": {"a": 1}}),
+        json!({"data": [1, 2], "url": "/calls/c1/operations/o1"}),
+        json!({"url": "/calls/c1/operations/o1", "data": [1, 2]}),
+        json!({"url": "/calls/c1/roster", "data": {"a": 1}}),
+        json!({"data": [{"displayName": "Ødegård"}, null], "url": "/calls/c1/roster"}),
+        json!({"url": "/calls/c1/roster", "data": [{"displayName": "Ødegård"}, null]}),
+        json!({"data": "text", "url": "/calls/c1/me"}),
+        json!({"data": 12.5}),
+        json!({"data": {}}),
+    ];
+    for input in cases {
+        let notification: Notification =
+            serde_json::from_value(input.clone()).unwrap_or_else(|e| panic!("{input}: {e}"));
+        match &notification.data {
+            Some(Resource::Unknown(kept)) => assert_eq!(kept, &input["data"], "{input}"),
+            other => panic!("{input}: {other:?}"),
+        }
+        assert_eq!(
+            serde_json::to_value(&notification).expect("serializes"),
+            input
+        );
+    }
+}
+
+#[test]
+fn a_resource_of_a_known_kind_that_does_not_fit_its_type_does_not_fit() {
+    let roster = json!([{"displayName": 7}]);
+    let participant = json!({"@odata.type": "#test.participant", "displayName": 7});
+    let untyped = json!({"displayName": 7});
+    for input in [
+        json!({"data": roster, "url": "/calls/c1/roster"}),
+        json!({"url": "/calls/c1/roster", "data": roster}),
+        json!({"data": participant}),
+        json!({"url": "/calls/c1/roster", "data": participant}),
+        json!({"data": untyped, "url": "/calls/c1/me"}),
+        json!({"url": "/calls/c1/me", "data": untyped}),
+    ] {
+        let from_text = serde_json::from_str::<Notification>(&input.to_string());
+        let from_value = serde_json::from_value::<Notification>(input.clone());
+        assert!(from_text.is_err() && from_value.is_err(), "{input}");
+    }
+}
+
+#[test]
+fn a_null_or_missing_resource_is_none_and_a_null_is_kept() {
+    assert_eq!(
+        resource_of(json!({"data": null, "url": "/calls/c1/me"})),
+        None
+    );
+    assert_eq!(resource_of(json!({"url": "/calls/c1/me"})), None);
+    assert_eq!(resource_of(json!({})), None);
+}
+
+#[test]
+fn a_resource_read_on_its_own_goes_by_its_odata_type() {
+    let op: Resource =
+        serde_json::from_value(json!({"@odata.type": "#test.operation"})).expect("parses");
+    assert!(matches!(op, Resource::Operation(_)));
+    let roster: Resource = serde_json::from_value(json!([{}])).expect("parses");
+    assert_eq!(roster, Resource::Unknown(json!([{}])));
 }

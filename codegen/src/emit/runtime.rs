@@ -35,8 +35,10 @@ pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("mock.rs"),
     runtime_source!("notifications.rs"),
     runtime_source!("open_enum.rs"),
+    runtime_source!("open_resource.rs"),
     runtime_source!("open_struct.rs"),
     runtime_source!("receiver.rs"),
+    runtime_source!("resource.rs"),
     runtime_source!("serve.rs"),
     runtime_source!("server.rs"),
 ];

@@ -416,6 +416,8 @@ fn value_check(
             TypeKind::Struct(_) => {
                 Some(quote!(crate::runtime::__private::Validate::validate(#value, checks)?;))
             }
+            // A resource is what the sender says it is; nothing in it is checked.
+            TypeKind::Resource(_) => None,
         },
         FieldType::Array(item) => {
             let inner = value_check(api, item, wire, checks, quote!(item))?;

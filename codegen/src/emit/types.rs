@@ -6,15 +6,29 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::doc_attr;
-use crate::model::{Api, EnumDef, Field, FieldType, StructDef, TypeDef, TypeKind};
+use crate::model::{Api, EnumDef, Field, FieldType, ResourceDef, StructDef, TypeDef, TypeKind};
 
 /// Emits `src/types.rs`.
 pub(crate) fn emit(api: &Api) -> TokenStream {
     let items = api.types.values().map(|def| match &def.kind {
         TypeKind::Struct(s) => emit_struct(api, def, s),
         TypeKind::Enum(e) => emit_enum(def, e),
+        TypeKind::Resource(r) => emit_resource(def, r),
     });
     let derived = emit_derived_accessors(api);
+    let resource_paths = emit_resource_paths(api);
+    let has_unions = api
+        .types
+        .values()
+        .any(|def| matches!(def.kind, TypeKind::Resource(_)));
+    let unions_doc = has_unions.then(|| {
+        quote! {
+            //!
+            //! A resource union (such as a notification's resource) is read as the kind its
+            //! `@odata.type` names, else as the kind the URL beside it names; anything else is
+            //! kept, as it came, in its last variant.
+        }
+    });
     quote! {
         //! The types of the API, shared by the client and the server stubs.
         //!
@@ -27,9 +41,11 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         //!
         //! Values typed as a base type can be read as the type derived from it that their
         //! `@odata.type` names, with the `as_<derived>` methods.
+        #unions_doc
 
         #(#items)*
         #derived
+        #resource_paths
     }
 }
 
@@ -164,7 +180,10 @@ fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
     let wire_fields = s.fields.iter().map(|f| {
         let field = format_ident!("{}", f.name);
         let wire = &f.wire_name;
-        if f.required {
+        if let Some(url) = resource_url_field(api, s, f) {
+            let url = format_ident!("{}", url);
+            quote!(#field: resource(#wire, #url))
+        } else if f.required {
             quote!(#field: required(#wire))
         } else {
             quote!(#field: #wire)
@@ -181,6 +200,124 @@ fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
 
         crate::runtime::__private::open_struct!(#spec_name, #name { #(#wire_fields),* });
     }
+}
+
+/// For a field that holds a resource union, the Rust name of the field of `owner` with its URL.
+fn resource_url_field<'a>(api: &Api, owner: &'a StructDef, field: &Field) -> Option<&'a str> {
+    let FieldType::Named(name) = &field.ty else {
+        return None;
+    };
+    let TypeKind::Resource(union) = &api.types.get(name)?.kind else {
+        return None;
+    };
+    owner
+        .fields
+        .iter()
+        .find(|f| f.wire_name == union.url_property)
+        .map(|f| f.name.as_str())
+}
+
+/// A resource union: one variant per kind, and one for anything else.
+fn emit_resource(def: &TypeDef, r: &ResourceDef) -> TokenStream {
+    let name = format_ident!("{}", def.name);
+    let unknown = format_ident!("{}", r.unknown_variant);
+    let url = &r.url_property;
+    let mut doc = def.doc.trim().to_owned();
+    if !doc.is_empty() {
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!(
+        "Read as the kind its `@odata.type` names, else as the kind whose paths `{url}` matches if \
+         the value is of that kind's JSON type (an object, or an array for a list); anything else, \
+         and a list that holds `null`s, is kept in `{unknown}`. Inline schema at `{}` \
+         (`x-graph-resource`).",
+        def.pointer
+    ));
+    let doc = doc_attr(&doc);
+    let variants = r.kinds.iter().map(|kind| {
+        let variant = format_ident!("{}", kind.variant);
+        // Objects are boxed: a call is large, and the union is moved while it is read.
+        let ty = match &kind.ty {
+            FieldType::Named(_) => {
+                let ty = rust_type(&kind.ty);
+                quote!(::std::boxed::Box<#ty>)
+            }
+            other => rust_type(other),
+        };
+        let paths: Vec<String> = kind.paths.iter().map(|p| format!("`{p}`")).collect();
+        let doc = match (&kind.odata_type, paths.is_empty()) {
+            (Some(odata), true) => format!(" `@odata.type` `{odata}`."),
+            (Some(odata), false) => format!(
+                " `@odata.type` `{odata}`, or `{url}` {}.",
+                paths.join(" or ")
+            ),
+            (None, _) => format!(" `{url}` {}.", paths.join(" or ")),
+        };
+        quote!(#[doc = #doc] #variant(#ty),)
+    });
+    let members = r.kinds.iter().map(|kind| {
+        let variant = format_ident!("{}", kind.variant);
+        let mut rules = Vec::new();
+        if let Some(odata) = &kind.odata_type {
+            rules.push(quote!(odata(#odata)));
+        }
+        if !kind.paths.is_empty() {
+            let paths = &kind.paths;
+            rules.push(quote!(paths(#(#paths),*)));
+        }
+        if matches!(kind.ty, FieldType::Array(_)) {
+            rules.push(quote!(list()));
+        }
+        quote!(#variant: #(#rules).*)
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+            /// A resource of none of these kinds, or a list that holds `null`s, exactly as it
+            /// came.
+            #unknown(::serde_json::Value),
+        }
+
+        crate::runtime::__private::open_resource!(#name { #(#members),* }, #unknown);
+    }
+}
+
+/// `resource_path()` for every notification type that says where its resource is.
+fn emit_resource_paths(api: &Api) -> TokenStream {
+    let mut seen = std::collections::BTreeSet::new();
+    let impls = api.notifications.iter().filter_map(|notification| {
+        let shape = &notification.shape;
+        let (field, required) = shape.resource_url_field.as_ref()?;
+        if !seen.insert(shape.item_type.as_str()) {
+            return None;
+        }
+        let TypeKind::Struct(item) = &api.types.get(&shape.item_type)?.kind else {
+            return None;
+        };
+        let wire = &item.fields.iter().find(|f| &f.name == field)?.wire_name;
+        let item = format_ident!("{}", shape.item_type);
+        let field = format_ident!("{}", field);
+        let url = if *required {
+            quote!(&self.#field)
+        } else {
+            quote!(self.#field.as_deref()?)
+        };
+        let doc = format!(
+            " Where the resource is: the ids `{wire}` names (the call's, and a participant's or an \
+             operation's). `None` when `{wire}` is missing or names no resource of a call."
+        );
+        Some(quote! {
+            impl #item {
+                #[doc = #doc]
+                pub fn resource_path(&self) -> ::std::option::Option<crate::runtime::resource::ResourcePath<'_>> {
+                    crate::runtime::resource::ResourcePath::parse(#url)
+                }
+            }
+        })
+    });
+    quote!(#(#impls)*)
 }
 
 /// Whether a field's Rust name says its wire name: the same words, whatever the case.

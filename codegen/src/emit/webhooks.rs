@@ -244,9 +244,9 @@ fn emit_receiver(api: &Api, settings: &Settings, deliveries: &[&Notification]) -
                 async {}
             }
 
-            /// A notification that is JSON but does not fit the types (a resource of another shape,
-            /// a value of another type), exactly as it came, and why it does not fit. The delivery
-            /// was accepted all the same: nothing authenticated is refused for its shape.
+            /// A notification that is JSON but does not fit the types (a value of another type, such
+            /// as a change type that is no string), exactly as it came, and why it does not fit. The
+            /// delivery was accepted all the same: nothing authenticated is refused for its shape.
             fn unreadable_notification(&self, delivery: &crate::runtime::receiver::Delivery, notification: ::serde_json::Value, problem: ::std::string::String) -> impl ::std::future::Future<Output = ()> + Send {
                 let _ = (delivery, notification, problem);
                 async {}

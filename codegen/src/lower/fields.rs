@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use openapiv3::{ReferenceOr, Schema, SchemaKind, Type, VariantOrUnknownOrEmpty};
 
 use super::normalize::{self, Normalized};
+use super::resources::RESOURCE;
 use super::schemas::TypeSpace;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ident;
 use crate::model::{Field, FieldType, StringChecks, StructDef};
 use crate::pointer::Pointer;
@@ -36,7 +37,7 @@ impl<'a> Object<'a> {
 
 impl<'a> TypeSpace<'a> {
     /// Adds the properties of the object schema at `at` to `fields`; inline types are named after
-    /// `owner`.
+    /// `owner`. A resource union's URL property must be among them or inherited.
     pub(super) fn add_properties(
         &mut self,
         fields: &mut FieldsBuilder,
@@ -44,11 +45,25 @@ impl<'a> TypeSpace<'a> {
         owner: &str,
         at: &Pointer,
     ) -> Result<()> {
+        let mut resources = Vec::new();
         for (wire_name, schema) in object.properties {
             let property_at = at.join("properties").join(wire_name);
             let hint = format!("{owner}{}", ident::variant_name(wire_name));
             let normalized = normalize::normalize_boxed(schema);
-            let ty = self.field_type(normalized, &hint, &property_at)?;
+            let ty = match schema {
+                ReferenceOr::Item(union) if union.schema_data.extensions.contains_key(RESOURCE) => {
+                    if object.required.contains(wire_name) {
+                        return Err(Error::unsupported(
+                            &property_at,
+                            "a resource union is never required; remove it from `required`",
+                        ));
+                    }
+                    let (ty, url_property) = self.resource_union(union, &hint, &property_at)?;
+                    resources.push((url_property, property_at));
+                    ty
+                }
+                _ => self.field_type(normalized, &hint, &property_at)?,
+            };
             let inline = match normalized {
                 Normalized::Inline(inner) => Some(inner),
                 Normalized::Ref(_) => None,
@@ -67,6 +82,17 @@ impl<'a> TypeSpace<'a> {
                 required: object.required.contains(wire_name) && wire_name != ODATA_TYPE,
                 checks,
             });
+        }
+        for (url_property, at) in resources {
+            if !fields.has_string(&url_property) {
+                return Err(Error::schema(
+                    &at.join(RESOURCE).join("urlProperty"),
+                    format!(
+                        "`{url_property}` is no string property of this object; name the sibling \
+                         property that says where the resource is, such as `resourceUrl`"
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -200,6 +226,13 @@ impl FieldsBuilder {
                 checks: field.checks.clone(),
             });
         }
+    }
+
+    /// Whether a property named `wire_name` holds a string.
+    fn has_string(&self, wire_name: &str) -> bool {
+        self.properties
+            .iter()
+            .any(|p| p.wire_name == wire_name && p.ty == FieldType::String)
     }
 
     fn push(&mut self, property: Property) {

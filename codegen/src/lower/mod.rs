@@ -6,6 +6,7 @@ mod normalize;
 mod notifications;
 mod operations;
 mod refs;
+mod resources;
 mod responses;
 mod schemas;
 

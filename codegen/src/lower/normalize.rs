@@ -86,7 +86,7 @@ fn normalize_item(schema: &Schema) -> Normalized<'_> {
 
 /// Whether a schema admits nothing but `null`: `{nullable: true}`, `{type: object, nullable: true}`
 /// without properties, or `{enum: [null]}`.
-fn is_null_only(schema: &Schema) -> bool {
+pub(super) fn is_null_only(schema: &Schema) -> bool {
     match &schema.schema_kind {
         SchemaKind::Type(Type::Object(object)) => {
             schema.schema_data.nullable

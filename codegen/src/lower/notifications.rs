@@ -153,13 +153,13 @@ fn lower_delivery(
 }
 
 /// Finds Graph's envelope in a notification body: `value[]`, each with `changeType` (an enum)
-/// and `resourceData` (an object).
+/// and `resourceData` (an object, or a union of resources).
 fn envelope(types: &TypeSpace<'_>, body_type: &str, at: &Pointer) -> Result<NotificationShape> {
     let explain = || {
         Error::unsupported(
             at,
             "a notification body must follow Graph's envelope: an object whose `value` is an array of \
-             objects with a `changeType` enum and a `resourceData` object",
+             objects with a `changeType` enum and a `resourceData` object or `x-graph-resource` union",
         )
     };
     let types = types.types();
@@ -191,11 +191,11 @@ fn envelope(types: &TypeSpace<'_>, body_type: &str, at: &Pointer) -> Result<Noti
         types.get(&change_type).map(|d| &d.kind),
         Some(TypeKind::Enum(_))
     );
-    let is_struct = matches!(
+    let is_resource = matches!(
         types.get(&resource_type).map(|d| &d.kind),
-        Some(TypeKind::Struct(_))
+        Some(TypeKind::Struct(_) | TypeKind::Resource(_))
     );
-    if !is_enum || !is_struct {
+    if !is_enum || !is_resource {
         return Err(explain());
     }
     Ok(NotificationShape {

@@ -84,7 +84,11 @@ impl<'a> TypeSpace<'a> {
     }
 
     /// The component name and the Rust name of the schema a `$ref` points at.
-    fn resolve_component(&self, reference: &str, at: &Pointer) -> Result<(String, String)> {
+    pub(super) fn resolve_component(
+        &self,
+        reference: &str,
+        at: &Pointer,
+    ) -> Result<(String, String)> {
         let target = refs::target::<Schema>(reference, at)?;
         match self.component_names.get(&target) {
             Some(rust) => {
@@ -100,7 +104,8 @@ impl<'a> TypeSpace<'a> {
         Ok(self.resolve_component(reference, at)?.1)
     }
 
-    fn lower_component(&mut self, spec_name: &str) -> Result<()> {
+    /// Lowers the component schema `spec_name`, unless it is already.
+    pub(super) fn lower_component(&mut self, spec_name: &str) -> Result<()> {
         let Some(rust_name) = self.component_names.get(spec_name).cloned() else {
             return unreachable_component(&refs::pointer::<Schema>(spec_name));
         };
@@ -223,7 +228,10 @@ impl<'a> TypeSpace<'a> {
                                 "`allOf` may only combine objects; this member is an enum",
                             ));
                         }
-                        None => return unreachable_component(&member_at),
+                        // Resource unions are inline types, never components.
+                        Some(TypeKind::Resource(_)) | None => {
+                            return unreachable_component(&member_at);
+                        }
                     }
                 }
                 ReferenceOr::Item(item) => {
@@ -254,6 +262,16 @@ impl<'a> TypeSpace<'a> {
         }
         // Each direct base was pushed before its own bases, so the nearest comes first.
         Ok(TypeKind::Struct(fields.finish(bases)))
+    }
+
+    /// A Rust type name made from `hint`, unique in the crate.
+    pub(super) fn unique_type_name(&mut self, hint: &str) -> String {
+        ident::unique(hint.to_owned(), &mut self.taken)
+    }
+
+    /// Adds a type whose name came from [`Self::unique_type_name`].
+    pub(super) fn insert_type(&mut self, def: TypeDef) {
+        self.types.insert(def.name.clone(), def);
     }
 
     /// Names and lowers an inline object or enum. An identical type already lowered under the same

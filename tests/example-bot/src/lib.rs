@@ -13,8 +13,11 @@ use std::time::Duration;
 use msgraph_calls::Client;
 use msgraph_calls::runtime::auth::{InboundAuth, JwtSettings, KeySource};
 use msgraph_calls::runtime::receiver::Delivery;
+use msgraph_calls::runtime::resource::ResourcePath;
 use msgraph_calls::runtime::serve::{self, Shutdown, TaskTracker};
-use msgraph_calls::types::{CommsNotification, RejectReason, RejectRequestBody};
+use msgraph_calls::types::{
+    CommsNotification, CommsNotificationResourceData, RejectReason, RejectRequestBody,
+};
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
 
 /// The path of the bot's calling webhook.
@@ -98,25 +101,20 @@ struct RejectingBot {
     record: Option<Arc<Mutex<std::fs::File>>>,
 }
 
-/// The call id a notification is about, from `resourceUrl`, `@odata.id` or the call's `id`.
+/// The call id a notification is about, from `resourceUrl`, or the call's `@odata.id` or `id`.
 fn call_id(notification: &CommsNotification) -> Option<String> {
-    let call = notification.resource_data.as_ref();
-    let from_path = |path: &str| {
-        path.rsplit('/')
-            .next()
-            .filter(|id| !id.is_empty())
-            .map(str::to_owned)
+    if let Some(path) = notification.resource_path() {
+        return Some(path.call_id().to_owned());
+    }
+    let Some(CommsNotificationResourceData::Call(call)) = &notification.resource_data else {
+        return None;
     };
-    notification
-        .resource_url
-        .as_deref()
-        .and_then(from_path)
-        .or_else(|| {
-            call.and_then(|c| c.additional_properties.get("@odata.id"))
-                .and_then(|v| v.as_str())
-                .and_then(from_path)
-        })
-        .or_else(|| call.and_then(|c| c.id.clone()))
+    call.additional_properties
+        .get("@odata.id")
+        .and_then(|v| v.as_str())
+        .and_then(ResourcePath::parse)
+        .map(|path| path.call_id().to_owned())
+        .or_else(|| call.id.clone())
 }
 
 impl RejectingBot {
@@ -147,6 +145,12 @@ impl RejectingBot {
 impl CommsNotificationsHandler for RejectingBot {
     async fn created(&self, delivery: &Delivery, notification: CommsNotification) {
         self.accept("created", &notification);
+        // A roster or an operation that appeared is no incoming call.
+        if let Some(resource) = &notification.resource_data
+            && !matches!(resource, CommsNotificationResourceData::Call(_))
+        {
+            return;
+        }
         let Some(id) = call_id(&notification) else {
             tracing::warn!("an incoming call without an id; cannot reject it");
             return;

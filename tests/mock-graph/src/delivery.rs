@@ -15,7 +15,9 @@ use std::time::Duration;
 use axum::body::Bytes;
 use msgraph_calls::runtime::mock::SigningKey;
 use msgraph_calls::runtime::server::is_http_loopback;
-use msgraph_calls::types::{Call, ChangeType, CommsNotification, CommsNotifications};
+use msgraph_calls::types::{
+    Call, ChangeType, CommsNotification, CommsNotificationResourceData, CommsNotifications,
+};
 use serde_json::{Value, json};
 
 use crate::Sim;
@@ -101,7 +103,7 @@ pub(crate) fn envelope(change: ChangeType, call_id: &str, resource: Call) -> Val
         odata_type: Some("#microsoft.graph.commsNotification".to_owned()),
         change_type: Some(change),
         resource_url: Some(format!("/communications/calls/{call_id}")),
-        resource_data: Some(resource),
+        resource_data: Some(CommsNotificationResourceData::Call(Box::new(resource))),
         additional_properties: Default::default(),
     };
     let body = CommsNotifications {
