@@ -13,7 +13,7 @@
 ///
 /// Each method runs after the delivery was answered `202`. The notifications of one call reach the handler one at a time, in the order they were received, and different calls in parallel: a method that takes long delays the later notifications of its call, so work that outlives it should be spawned or queued by the handler itself. Methods not implemented ignore their notifications.
 pub trait CommsNotificationsHandler: Send + Sync + 'static {
-    /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::CommsNotificationResourceData`].
+    /// A notification with change type `created`; its `resource_data` holds the typed [`crate::types::CommsNotificationResourceData`]. An incoming call (`state` `incoming`) must be answered or rejected before `delivery.deadline()`; `delivery.mark_decided()` claims that decision from the receiver's fallback.
     fn created(
         &self,
         delivery: &crate::runtime::receiver::Delivery,
@@ -92,6 +92,26 @@ impl<H: CommsNotificationsHandler> crate::runtime::__private::Dispatch
 
     fn resource_url(notification: &crate::types::CommsNotification) -> ::std::option::Option<&str> {
         notification.resource_url.as_deref()
+    }
+
+    fn incoming_call(notification: &crate::types::CommsNotification) -> bool {
+        let state = notification
+            .resource_data
+            .as_ref()
+            .and_then(|resource| match resource {
+                crate::types::CommsNotificationResourceData::Call(call) => {
+                    ::std::option::Option::Some(&**call)
+                }
+                _ => ::std::option::Option::None,
+            })
+            .and_then(|resource| resource.state.as_ref());
+        ::std::matches!(
+            notification.change_type.as_ref(),
+            ::std::option::Option::Some(crate::types::ChangeType::Created)
+        ) && ::std::matches!(
+            state,
+            ::std::option::Option::Some(crate::types::CallState::Incoming)
+        )
     }
 
     async fn dispatch_unreadable(

@@ -164,6 +164,8 @@ impl CommsNotificationsHandler for Sequenced {
                 CommsNotificationResourceData::Call(call) => {
                     call.additional_properties.get("sequence")
                 }
+                // At a URL that is no call's, the same object is a resource of no known kind.
+                CommsNotificationResourceData::Unknown(value) => value.get("sequence"),
                 _ => None,
             })
             .and_then(|sequence| sequence.as_u64())

@@ -75,7 +75,20 @@ fn incoming_call(api: &Api, shape: &NotificationShape) -> Option<TokenStream> {
     if resource.ty != FieldType::Named(shape.resource_type.clone()) {
         return None;
     }
-    let state = struct_def(api, &shape.resource_type)?
+    // The resource is a call, or a union one of whose kinds is the call (an object with a `state`).
+    let has_state = |name: &str| {
+        struct_def(api, name).is_some_and(|def| def.fields.iter().any(|f| f.wire_name == "state"))
+    };
+    let (call_type, union_variant) = match api.types.get(&shape.resource_type).map(|d| &d.kind) {
+        Some(TypeKind::Resource(union)) => union.kinds.iter().find_map(|kind| match &kind.ty {
+            FieldType::Named(name) if has_state(name) => {
+                Some((name.clone(), Some(format_ident!("{}", kind.variant))))
+            }
+            _ => None,
+        })?,
+        _ => (shape.resource_type.clone(), None),
+    };
+    let state = struct_def(api, &call_type)?
         .fields
         .iter()
         .find(|f| f.wire_name == "state")?;
@@ -93,6 +106,16 @@ fn incoming_call(api: &Api, shape: &NotificationShape) -> Option<TokenStream> {
         quote!(::std::option::Option::Some(&notification.#resource_field))
     } else {
         quote!(notification.#resource_field.as_ref())
+    };
+    let resource = match union_variant {
+        Some(variant) => {
+            let union = format_ident!("{}", shape.resource_type);
+            quote!(#resource.and_then(|resource| match resource {
+                crate::types::#union::#variant(call) => ::std::option::Option::Some(&**call),
+                _ => ::std::option::Option::None,
+            }))
+        }
+        None => resource,
     };
     let state_of = if state.required {
         quote!(.map(|resource| &resource.#state_field))
