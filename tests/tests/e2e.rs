@@ -555,3 +555,34 @@ async fn a_shutdown_during_a_burst_of_500_calls_loses_no_acknowledged_notificati
         "the bot acknowledged some notifications before it stopped"
     );
 }
+
+#[tokio::test]
+async fn a_legacy_first_notification_is_answered_204_and_the_call_rejected_after_the_resend() {
+    let graph = simulator::start(Config {
+        legacy_first_notification: true,
+        retry_backoff: Duration::from_millis(50),
+        ..Config::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("record.jsonl");
+    let bot = bot(&graph, RejectReason::Busy, false, &record, None).await;
+    let id = place(&graph, documented_call(&bot.webhook_url())).await;
+    let call = wait_for(&graph, &id, terminated_and_told).await;
+    assert_eq!(call["rejectReason"], "busy");
+    let first = &call["notifications"][0];
+    assert_eq!(first["protocol"], "legacy", "{call:#}");
+    assert_eq!(
+        first["status"], 204,
+        "the legacy notification gets 204: {call:#}"
+    );
+    let created: Vec<Value> = records(&record)
+        .into_iter()
+        .filter(|n| n["changeType"] == "created")
+        .collect();
+    assert_eq!(
+        created.len(),
+        1,
+        "the handler saw the call once, in the Graph protocol"
+    );
+}
