@@ -333,16 +333,15 @@ async fn a_bot_that_trusts_other_keys_never_handles_the_simulators_notifications
     assert!(records(&record).is_empty(), "the handler was never called");
 }
 
-#[tokio::test]
-async fn two_hundred_concurrent_calls_are_all_rejected_and_both_records_agree() {
-    let graph = graph(Duration::from_secs(30)).await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    let record = dir.path().join("record.jsonl");
-    let bot = bot(&graph, RejectReason::Busy, false, &record, None).await;
+/// Places `count` incoming calls for `webhook` at once; each task gives a call's id.
+fn place_burst(
+    graph: &RunningMockGraph,
+    webhook: &str,
+    count: usize,
+) -> tokio::task::JoinSet<String> {
     let mut placing = tokio::task::JoinSet::new();
-    for _ in 0..200 {
-        let base = graph.base_url.clone();
-        let webhook = bot.webhook_url();
+    for _ in 0..count {
+        let (base, webhook) = (graph.base_url.clone(), webhook.to_owned());
         placing.spawn(async move {
             let answer = post(
                 &format!("{base}/_sim/calls"),
@@ -353,7 +352,20 @@ async fn two_hundred_concurrent_calls_are_all_rejected_and_both_records_agree() 
             answer.json["id"].as_str().expect("an id").to_owned()
         });
     }
-    let ids: BTreeSet<String> = placing.join_all().await.into_iter().collect();
+    placing
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_calls_are_all_rejected_and_both_records_agree() {
+    let graph = graph(Duration::from_secs(30)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("record.jsonl");
+    let bot = bot(&graph, RejectReason::Busy, false, &record, None).await;
+    let ids: BTreeSet<String> = place_burst(&graph, &bot.webhook_url(), 200)
+        .join_all()
+        .await
+        .into_iter()
+        .collect();
     assert_eq!(ids.len(), 200);
     for id in &ids {
         let call = wait_for(&graph, id, terminated_and_told).await;
@@ -495,20 +507,7 @@ async fn a_shutdown_during_a_burst_of_500_calls_loses_no_acknowledged_notificati
     let dir = tempfile::tempdir().expect("temp dir");
     let record = dir.path().join("record.jsonl");
     let bot = bot(&graph, RejectReason::Busy, false, &record, None).await;
-    let webhook = bot.webhook_url();
-    let mut placing = tokio::task::JoinSet::new();
-    for _ in 0..CALLS {
-        let (base, webhook) = (graph.base_url.clone(), webhook.clone());
-        placing.spawn(async move {
-            let answer = post(
-                &format!("{base}/_sim/calls"),
-                &[("content-type", "application/json")],
-                json!({ "callbackUri": webhook }).to_string(),
-            )
-            .await;
-            answer.json["id"].as_str().expect("an id").to_owned()
-        });
-    }
+    let placing = place_burst(&graph, &bot.webhook_url(), CALLS);
     // Shut the bot down while the deliveries of the burst are arriving: once it has handled some.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while records(&record).len() < 50 && tokio::time::Instant::now() < deadline {
