@@ -75,6 +75,9 @@ pub struct Field {
     pub ty: FieldType,
     /// Whether the value must be present (non-required fields are `Option`s).
     pub required: bool,
+    /// Whether the spec admits `null` for the value (`nullable: true`, or a nullable reference).
+    /// An optional field reads `null` as `None` either way; this is what the spec promises.
+    pub nullable: bool,
     /// Checks a server applies to a string value before it accepts a request.
     pub checks: StringChecks,
 }

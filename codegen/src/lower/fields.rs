@@ -80,6 +80,7 @@ impl<'a> TypeSpace<'a> {
                 doc,
                 ty,
                 required: object.required.contains(wire_name) && wire_name != ODATA_TYPE,
+                nullable: normalize::nullable(schema),
                 checks,
             });
         }
@@ -204,6 +205,7 @@ struct Property {
     doc: Option<String>,
     ty: FieldType,
     required: bool,
+    nullable: bool,
     checks: StringChecks,
 }
 
@@ -223,6 +225,7 @@ impl FieldsBuilder {
                 doc: field.doc.clone(),
                 ty: field.ty.clone(),
                 required: field.required,
+                nullable: field.nullable,
                 checks: field.checks.clone(),
             });
         }
@@ -261,6 +264,7 @@ impl FieldsBuilder {
                 doc: p.doc,
                 ty: p.ty,
                 required: p.required,
+                nullable: p.nullable,
                 checks: p.checks,
             })
             .collect();

@@ -44,6 +44,28 @@ pub(super) fn description(schema: &ReferenceOr<Box<Schema>>) -> Option<&str> {
     }
 }
 
+/// Whether a property's schema admits `null`: `nullable: true` on it, or a member of its `anyOf` or
+/// `oneOf` that admits nothing but `null` (the nullable-reference idioms).
+pub(super) fn nullable(schema: &ReferenceOr<Box<Schema>>) -> bool {
+    let ReferenceOr::Item(schema) = schema else {
+        return false;
+    };
+    let members = match &schema.schema_kind {
+        SchemaKind::AnyOf { any_of } => any_of.as_slice(),
+        SchemaKind::OneOf { one_of } => one_of.as_slice(),
+        SchemaKind::Any(any) => match any.any_of.is_empty() {
+            true => any.one_of.as_slice(),
+            false => any.any_of.as_slice(),
+        },
+        _ => &[],
+    };
+    schema.schema_data.nullable
+        || members.iter().any(|member| match member {
+            ReferenceOr::Item(item) => is_null_only(item),
+            ReferenceOr::Reference { .. } => false,
+        })
+}
+
 fn normalize_item(schema: &Schema) -> Normalized<'_> {
     let members = match &schema.schema_kind {
         SchemaKind::AnyOf { any_of } => Some(any_of),
@@ -140,6 +162,34 @@ mod tests {
                 Some("#/components/schemas/x"),
                 "{idiom}"
             );
+        }
+    }
+
+    #[test]
+    fn nullability_is_read_from_every_idiom() {
+        let x = "'#/components/schemas/x'";
+        let nullable = |yaml: &str| {
+            let schema: ReferenceOr<Box<Schema>> =
+                serde_saphyr::from_str(yaml).expect("test schema parses");
+            super::nullable(&schema)
+        };
+        for idiom in [
+            format!("anyOf: [{{$ref: {x}}}, {{type: object, nullable: true}}]"),
+            format!("anyOf: [{{$ref: {x}}}, {{nullable: true}}]"),
+            format!("{{type: object, anyOf: [{{$ref: {x}}}], nullable: true}}"),
+            format!("anyOf: [{{$ref: {x}}}, {{enum: [null]}}]"),
+            format!("oneOf: [{{$ref: {x}}}, {{nullable: true}}]"),
+            "{type: string, nullable: true}".to_owned(),
+        ] {
+            assert!(nullable(&idiom), "{idiom}");
+        }
+        for plain in [
+            format!("$ref: {x}"),
+            format!("allOf: [{{$ref: {x}}}]"),
+            "{type: string}".to_owned(),
+            format!("anyOf: [{{$ref: {x}}}, {{type: string}}]"),
+        ] {
+            assert!(!nullable(&plain), "{plain}");
         }
     }
 
