@@ -4,12 +4,14 @@
 //!
 //! A calling bot rejects an incoming Teams call, and receives the call notifications (`commsNotifications`) that Microsoft Graph posts to it.
 //!
-//! Generated from the OpenAPI description (version `beta`). `types` holds the types shared by everything generated; `Client` calls the API (feature `client`); `webhooks` receives the notifications the API posts (feature `webhooks`); `server` serves the API's operations (feature `graph-server`); `runtime` is the hand-written support the generated code calls.
+//! Generated from the OpenAPI description (version `beta`). `types` holds the types shared by everything generated; `Client` calls the API (feature `client`); `webhooks` receives the notifications the API posts (feature `webhooks`); `server` serves the API's operations (feature `graph-server`); `schemas` gives every type a JSON Schema (feature `schemars`); `runtime` is the hand-written support the generated code calls.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #[cfg(feature = "client")]
 mod client;
 pub use ::msgraph_calls_runtime as runtime;
+#[cfg(feature = "schemars")]
+pub mod schemas;
 #[cfg(feature = "graph-server")]
 pub mod server;
 pub mod types;

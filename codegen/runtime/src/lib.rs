@@ -4,9 +4,9 @@
 //! the Graph side's request checks, and Graph-style errors.
 //!
 //! Pick what you need with features: `client` (the client builder), `webhooks` (the bot's
-//! receiver and `auth`), `graph-server` (the Graph side's server stubs) and `mock` (signing
-//! notification tokens, for simulators and tests). Both server sides get `serve`: serving with
-//! timeouts, a connection bound and graceful shutdown.
+//! receiver and `auth`), `graph-server` (the Graph side's server stubs), `mock` (signing
+//! notification tokens, for simulators and tests) and `schemars` (JSON Schemas of the types).
+//! Both server sides get `serve`: serving with timeouts, a connection bound and graceful shutdown.
 //!
 //! This crate is used in two ways: as a dependency of generated crates, which then share its types,
 //! or vendored into a generated crate as its `runtime` module. Its code therefore names its own
@@ -39,6 +39,8 @@ mod open_struct;
 #[cfg(feature = "webhooks")]
 pub mod receiver;
 pub mod resource;
+#[cfg(feature = "schemars")]
+mod schema;
 #[cfg(any(feature = "webhooks", feature = "graph-server"))]
 pub mod serve;
 #[cfg(feature = "graph-server")]
@@ -47,6 +49,10 @@ pub mod server;
 #[cfg(any(feature = "webhooks", feature = "graph-server"))]
 pub use http::{BODY_READ_TIMEOUT, DEFAULT_BODY_LIMIT, GraphError, GraphJson};
 pub use open_enum::OpenEnum;
+/// The `schemars` crate the types' JSON Schemas are built with: `schemars::Schema` and
+/// `schemars::generate::SchemaSettings` are the types of generated `schemas::json_schemas`.
+#[cfg(feature = "schemars")]
+pub use schemars;
 
 /// What generated code calls. Not part of the public API: it changes without notice.
 #[doc(hidden)]
@@ -66,11 +72,15 @@ pub mod __private {
     };
     #[cfg(feature = "webhooks")]
     pub use super::receiver::Dispatch;
+    #[cfg(feature = "schemars")]
+    pub use super::schema::{ObjectSchema, UnionSchema, enum_schema, root_schema};
     #[cfg(feature = "graph-server")]
     pub use super::server::{Validate, check_enum, check_string};
     // Exported macros live at the root of whichever crate compiles this file: this one, or a
     // generated crate that vendors it.
     pub use crate::{open_enum, open_resource, open_struct};
+    #[cfg(feature = "schemars")]
+    pub use schemars;
     pub use serde;
     pub use serde_json;
 }

@@ -133,7 +133,8 @@ pub(crate) fn lib_rs(api: &Api, settings: &Settings) -> TokenStream {
         "\nGenerated from the OpenAPI description (version `{}`). `types` holds the types shared by \
          everything generated; `Client` calls the API (feature `client`); `webhooks` receives the \
          notifications the API posts (feature `webhooks`); `server` serves the API's operations \
-         (feature `graph-server`); `runtime` is the hand-written support the generated code calls.\n",
+         (feature `graph-server`); `schemas` gives every type a JSON Schema (feature `schemars`); \
+         `runtime` is the hand-written support the generated code calls.\n",
         api.version
     ));
     let doc_lines = doc.lines().map(|line| {
@@ -165,6 +166,8 @@ pub(crate) fn lib_rs(api: &Api, settings: &Settings) -> TokenStream {
         #[cfg(feature = "client")]
         mod client;
         #runtime
+        #[cfg(feature = "schemars")]
+        pub mod schemas;
         #[cfg(feature = "graph-server")]
         pub mod server;
         pub mod types;

@@ -4,6 +4,7 @@
 mod client;
 mod krate;
 mod runtime;
+mod schemas;
 mod server;
 mod status;
 mod types;
@@ -29,6 +30,7 @@ pub(crate) fn generate(api: &Api, settings: &Settings) -> Result<GeneratedCrate>
         rust("src/lib.rs", krate::lib_rs(api, settings)),
         rust("src/types.rs", types::emit(api)),
         rust("src/client.rs", client::emit(api)?),
+        rust("src/schemas.rs", schemas::emit(api)),
         rust("src/server.rs", server::emit(api)),
         rust("src/webhooks.rs", webhooks::emit(api, settings)),
     ];

@@ -39,6 +39,7 @@ pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("open_struct.rs"),
     runtime_source!("receiver.rs"),
     runtime_source!("resource.rs"),
+    runtime_source!("schema.rs"),
     runtime_source!("serve.rs"),
     runtime_source!("server.rs"),
 ];

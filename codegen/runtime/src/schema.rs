@@ -1,0 +1,188 @@
+//! JSON Schemas of generated types (feature `schemars`), built with `schemars` from what the spec
+//! says of each type. A generated `schemas` module implements `JsonSchema` for every type with
+//! these builders, one line per property or member.
+//!
+//! The schemas say what the types admit, which is what the spec promises and more, since every
+//! type is open:
+//! - An open struct is an object of its properties, by wire name, each with the spec's
+//!   description; a property is nullable where the spec says so; other properties are allowed
+//!   (`additionalProperties` is left unset), since they are kept.
+//! - An open enum is `anyOf: [{type: string, enum: [known members]}, {type: string}]`: the known
+//!   members as an enum, and any other string, which is kept as an unknown member.
+//! - A resource union is `anyOf` its kinds (a `$ref`, or an array of them), then `{}` for a
+//!   resource of no kind it knows, which is kept as it came.
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde_json::{Map, Value};
+
+/// The schema of an open struct, one property at a time in spec order: `ObjectSchema::new(generator,
+/// "doc").optional::<String>("subject", "doc").finish()`.
+pub struct ObjectSchema<'g> {
+    generator: &'g mut SchemaGenerator,
+    description: &'static str,
+    properties: Map<String, Value>,
+    required: Vec<Value>,
+}
+
+impl<'g> ObjectSchema<'g> {
+    /// An object described by `description` (none if empty), with no properties yet.
+    pub fn new(generator: &'g mut SchemaGenerator, description: &'static str) -> Self {
+        Self {
+            generator,
+            description,
+            properties: Map::new(),
+            required: Vec::new(),
+        }
+    }
+
+    /// A property that must be present, holding a `T`.
+    pub fn required<T: JsonSchema>(
+        mut self,
+        wire: &'static str,
+        description: &'static str,
+    ) -> Self {
+        let schema = self.generator.subschema_for::<T>();
+        self.required.push(wire.into());
+        self.property(wire, schema, description)
+    }
+
+    /// A property that may be missing, holding a `T` where present.
+    pub fn optional<T: JsonSchema>(self, wire: &'static str, description: &'static str) -> Self {
+        let schema = self.generator.subschema_for::<T>();
+        self.property(wire, schema, description)
+    }
+
+    /// A property that may be missing or `null`, holding a `T` otherwise.
+    pub fn nullable<T: JsonSchema>(self, wire: &'static str, description: &'static str) -> Self {
+        let schema = self.generator.subschema_for::<Option<T>>();
+        self.property(wire, schema, description)
+    }
+
+    fn property(mut self, wire: &'static str, schema: Schema, description: &'static str) -> Self {
+        self.properties
+            .insert(wire.to_owned(), describe(schema, description).to_value());
+        self
+    }
+
+    /// The object's schema.
+    pub fn finish(self) -> Schema {
+        let mut schema = json_schema!({ "type": "object", "properties": self.properties });
+        if !self.required.is_empty() {
+            schema.insert("required".to_owned(), Value::Array(self.required));
+        }
+        describe(schema, self.description)
+    }
+}
+
+/// The schema of an open enum: its known members, or any other string.
+pub fn enum_schema(description: &'static str, members: &[&'static str]) -> Schema {
+    let schema = json_schema!({
+        "anyOf": [
+            { "type": "string", "enum": members },
+            {
+                "type": "string",
+                "description": "A member this version does not know, kept as it came; known members are also matched without regard to ASCII case."
+            }
+        ]
+    });
+    describe(schema, description)
+}
+
+/// The schema of a resource union, one kind at a time: `UnionSchema::new(generator, "doc")
+/// .kind::<Call>().kind::<Vec<Participant>>().finish()`.
+pub struct UnionSchema<'g> {
+    generator: &'g mut SchemaGenerator,
+    description: &'static str,
+    kinds: Vec<Value>,
+}
+
+impl<'g> UnionSchema<'g> {
+    /// A union described by `description` (none if empty), with no kinds yet.
+    pub fn new(generator: &'g mut SchemaGenerator, description: &'static str) -> Self {
+        Self {
+            generator,
+            description,
+            kinds: Vec::new(),
+        }
+    }
+
+    /// A kind of resource, a value of `T`.
+    pub fn kind<T: JsonSchema>(mut self) -> Self {
+        let schema = self.generator.subschema_for::<T>();
+        self.kinds.push(schema.to_value());
+        self
+    }
+
+    /// The union's schema: its kinds, then anything else.
+    pub fn finish(mut self) -> Schema {
+        self.kinds.push(
+            json_schema!({
+                "description": "A resource of none of these kinds, kept as it came."
+            })
+            .to_value(),
+        );
+        describe(json_schema!({ "anyOf": self.kinds }), self.description)
+    }
+}
+
+/// `schema` with `description`, unless that is empty.
+fn describe(mut schema: Schema, description: &str) -> Schema {
+    if !description.is_empty() {
+        schema.insert("description".to_owned(), description.into());
+    }
+    schema
+}
+
+/// The schema of `T` as a document of its own, with the schemas it refers to in its definitions.
+pub fn root_schema<T: JsonSchema>(settings: &schemars::generate::SchemaSettings) -> Schema {
+    settings
+        .clone()
+        .into_generator()
+        .into_root_schema_for::<T>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_object_lists_its_properties_by_wire_name() {
+        let mut generator = SchemaGenerator::default();
+        let schema = ObjectSchema::new(&mut generator, "A thing.")
+            .required::<String>("id", "")
+            .optional::<i32>("count", "How many.")
+            .nullable::<bool>("isOn", "")
+            .finish();
+        assert_eq!(
+            schema.to_value(),
+            serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "id": { "type": "string" },
+                    "count": { "type": "integer", "format": "int32", "description": "How many." },
+                    "isOn": { "type": ["boolean", "null"] }
+                },
+                "required": ["id"],
+                "description": "A thing."
+            })
+        );
+    }
+
+    #[test]
+    fn an_enum_admits_unknown_members() {
+        let schema = enum_schema("", &["a", "b"]).to_value();
+        assert_eq!(schema["anyOf"][0]["enum"], serde_json::json!(["a", "b"]));
+        assert_eq!(schema["anyOf"][1]["type"], "string");
+    }
+
+    #[test]
+    fn a_union_admits_anything_after_its_kinds() {
+        let mut generator = SchemaGenerator::default();
+        let schema = UnionSchema::new(&mut generator, "")
+            .kind::<Vec<String>>()
+            .finish()
+            .to_value();
+        assert_eq!(schema["anyOf"][0]["type"], "array");
+        assert!(schema["anyOf"][1].get("type").is_none());
+    }
+}
