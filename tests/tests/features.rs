@@ -86,3 +86,13 @@ fn the_graph_side_builds_without_token_validation_or_the_client() {
         &["jsonwebtoken", "progenitor-client"],
     );
 }
+
+#[test]
+fn json_schemas_are_opt_in() {
+    assert_builds("client", &["reqwest"], &["schemars"]);
+    assert_builds(
+        "schemars",
+        &["schemars", "msgraph-calls-runtime"],
+        &["axum", "progenitor-client"],
+    );
+}
