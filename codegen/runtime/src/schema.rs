@@ -15,8 +15,9 @@
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value};
 
-/// The schema of an open struct, one property at a time in spec order: `ObjectSchema::new(generator,
-/// "doc").optional::<String>("subject", "doc").finish()`.
+/// The schema of an open struct, one property at a time in spec order: `let mut object =
+/// ObjectSchema::new(generator, "doc"); object.optional::<String>("subject", "doc");
+/// object.finish()`.
 pub struct ObjectSchema<'g> {
     generator: &'g mut SchemaGenerator,
     description: &'static str,
@@ -36,32 +37,27 @@ impl<'g> ObjectSchema<'g> {
     }
 
     /// A property that must be present, holding a `T`.
-    pub fn required<T: JsonSchema>(
-        mut self,
-        wire: &'static str,
-        description: &'static str,
-    ) -> Self {
+    pub fn required<T: JsonSchema>(&mut self, wire: &'static str, description: &'static str) {
         let schema = self.generator.subschema_for::<T>();
         self.required.push(wire.into());
-        self.property(wire, schema, description)
+        self.property(wire, schema, description);
     }
 
     /// A property that may be missing, holding a `T` where present.
-    pub fn optional<T: JsonSchema>(self, wire: &'static str, description: &'static str) -> Self {
+    pub fn optional<T: JsonSchema>(&mut self, wire: &'static str, description: &'static str) {
         let schema = self.generator.subschema_for::<T>();
-        self.property(wire, schema, description)
+        self.property(wire, schema, description);
     }
 
     /// A property that may be missing or `null`, holding a `T` otherwise.
-    pub fn nullable<T: JsonSchema>(self, wire: &'static str, description: &'static str) -> Self {
+    pub fn nullable<T: JsonSchema>(&mut self, wire: &'static str, description: &'static str) {
         let schema = self.generator.subschema_for::<Option<T>>();
-        self.property(wire, schema, description)
+        self.property(wire, schema, description);
     }
 
-    fn property(mut self, wire: &'static str, schema: Schema, description: &'static str) -> Self {
+    fn property(&mut self, wire: &'static str, schema: Schema, description: &'static str) {
         self.properties
             .insert(wire.to_owned(), describe(schema, description).to_value());
-        self
     }
 
     /// The object's schema.
@@ -88,8 +84,8 @@ pub fn enum_schema(description: &'static str, members: &[&'static str]) -> Schem
     describe(schema, description)
 }
 
-/// The schema of a resource union, one kind at a time: `UnionSchema::new(generator, "doc")
-/// .kind::<Call>().kind::<Vec<Participant>>().finish()`.
+/// The schema of a resource union, one kind at a time: `let mut union = UnionSchema::new(generator,
+/// "doc"); union.kind::<Call>(); union.kind::<Vec<Participant>>(); union.finish()`.
 pub struct UnionSchema<'g> {
     generator: &'g mut SchemaGenerator,
     description: &'static str,
@@ -107,10 +103,9 @@ impl<'g> UnionSchema<'g> {
     }
 
     /// A kind of resource, a value of `T`.
-    pub fn kind<T: JsonSchema>(mut self) -> Self {
+    pub fn kind<T: JsonSchema>(&mut self) {
         let schema = self.generator.subschema_for::<T>();
         self.kinds.push(schema.to_value());
-        self
     }
 
     /// The union's schema: its kinds, then anything else.
@@ -148,11 +143,11 @@ mod tests {
     #[test]
     fn an_object_lists_its_properties_by_wire_name() {
         let mut generator = SchemaGenerator::default();
-        let schema = ObjectSchema::new(&mut generator, "A thing.")
-            .required::<String>("id", "")
-            .optional::<i32>("count", "How many.")
-            .nullable::<bool>("isOn", "")
-            .finish();
+        let mut object = ObjectSchema::new(&mut generator, "A thing.");
+        object.required::<String>("id", "");
+        object.optional::<i32>("count", "How many.");
+        object.nullable::<bool>("isOn", "");
+        let schema = object.finish();
         assert_eq!(
             schema.to_value(),
             serde_json::json!({
@@ -178,10 +173,9 @@ mod tests {
     #[test]
     fn a_union_admits_anything_after_its_kinds() {
         let mut generator = SchemaGenerator::default();
-        let schema = UnionSchema::new(&mut generator, "")
-            .kind::<Vec<String>>()
-            .finish()
-            .to_value();
+        let mut union = UnionSchema::new(&mut generator, "");
+        union.kind::<Vec<String>>();
+        let schema = union.finish().to_value();
         assert_eq!(schema["anyOf"][0]["type"], "array");
         assert!(schema["anyOf"][1].get("type").is_none());
     }

@@ -37,12 +37,27 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
             }
         }
     });
-    let components = api.types.values().filter_map(|def| {
-        let spec_name = def.spec_name.as_deref()?;
-        let name = format_ident!("{}", def.name);
-        Some(quote! {
-            (#spec_name, crate::runtime::__private::root_schema::<#name>(settings)),
+    let components: Vec<TokenStream> = api
+        .types
+        .values()
+        .filter_map(|def| {
+            let spec_name = def.spec_name.as_deref()?;
+            let name = format_ident!("{}", def.name);
+            Some(quote! {
+                (#spec_name, crate::runtime::__private::root_schema::<#name>(settings)),
+            })
         })
+        .collect();
+    // Without component types, the settings are not needed.
+    let settings = match components.is_empty() {
+        true => quote!(_settings),
+        false => quote!(settings),
+    };
+    // A crate without types imports none.
+    let use_types = (!api.types.is_empty()).then(|| {
+        quote!(
+            use crate::types::*;
+        )
     });
     quote! {
         //! JSON Schemas of the types (feature `schemars`): every type implements
@@ -54,7 +69,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         //! `anyOf` its kinds and anything else.
 
         use crate::runtime::__private::schemars;
-        use crate::types::*;
+        #use_types
 
         #(#impls)*
 
@@ -63,7 +78,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         /// definitions. `SchemaSettings::default()` writes JSON Schema 2020-12;
         /// `SchemaSettings::openapi3()` writes OpenAPI 3.0 schemas.
         pub fn json_schemas(
-            settings: &schemars::generate::SchemaSettings,
+            #settings: &schemars::generate::SchemaSettings,
         ) -> ::std::vec::Vec<(&'static str, schemars::Schema)> {
             ::std::vec::Vec::from([#(#components)*])
         }
@@ -86,12 +101,15 @@ fn object_schema(def: &TypeDef, s: &StructDef) -> TokenStream {
             (false, true) => quote!(nullable),
             (false, false) => quote!(optional),
         };
-        quote!(.#presence::<#ty>(#wire, #doc))
+        quote!(object.#presence::<#ty>(#wire, #doc);)
     });
+    if s.fields.is_empty() {
+        return quote!(crate::runtime::__private::ObjectSchema::new(generator, #doc).finish());
+    }
     quote! {
-        crate::runtime::__private::ObjectSchema::new(generator, #doc)
-            #(#properties)*
-            .finish()
+        let mut object = crate::runtime::__private::ObjectSchema::new(generator, #doc);
+        #(#properties)*
+        object.finish()
     }
 }
 
@@ -107,11 +125,11 @@ fn union_schema(def: &TypeDef, r: &ResourceDef) -> TokenStream {
     let doc = description(def);
     let kinds = r.kinds.iter().map(|kind| {
         let ty = rust_type(&kind.ty);
-        quote!(.kind::<#ty>())
+        quote!(union.kind::<#ty>();)
     });
     quote! {
-        crate::runtime::__private::UnionSchema::new(generator, #doc)
-            #(#kinds)*
-            .finish()
+        let mut union = crate::runtime::__private::UnionSchema::new(generator, #doc);
+        #(#kinds)*
+        union.finish()
     }
 }
