@@ -36,6 +36,9 @@ mod notifications;
 mod open_enum;
 mod open_resource;
 mod open_struct;
+#[cfg(feature = "graph-server")]
+mod params;
+pub mod query;
 #[cfg(feature = "webhooks")]
 pub mod receiver;
 pub mod resource;
@@ -52,7 +55,7 @@ pub use open_enum::OpenEnum;
 #[doc(hidden)]
 pub mod __private {
     #[cfg(feature = "client")]
-    pub use super::client::{GeneratedClient, prepare_request};
+    pub use super::client::{GeneratedClient, encode_query, prepare_request};
     pub use super::derived::reinterpret;
     #[cfg(any(feature = "webhooks", feature = "graph-server"))]
     pub use super::http::{
@@ -64,6 +67,8 @@ pub mod __private {
     pub use super::open_resource::{
         Pending, Resource, ResourceSeed, finish_resource, path_matches,
     };
+    #[cfg(feature = "graph-server")]
+    pub use super::params::{FromParam, Params, check_range, required};
     #[cfg(feature = "webhooks")]
     pub use super::receiver::Dispatch;
     #[cfg(feature = "graph-server")]
