@@ -61,12 +61,13 @@ impl FromParam for f64 {
     }
 }
 
-/// A member of a string enum, or any other string: enums are open.
+/// A member of a string enum that the description names (compared without regard to ASCII case),
+/// as a request body's enums are checked.
 impl<T: OpenEnum> FromParam for T {
-    const EXPECTED: &'static str = "a string";
+    const EXPECTED: &'static str = "one of the values the description lists";
 
     fn from_param(text: &str) -> Option<Self> {
-        Some(T::from_wire(text))
+        T::known(text)
     }
 }
 
