@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
-use quote::quote;
+use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
@@ -58,6 +58,12 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
     let tokens = fix_progenitor_output(tokens)
         .map_err(|err| blame(format!("progenitor wrote code that does not parse: {err}")))?;
     let encode_query = encode_query(api);
+    // The hook reads the operation only to encode its query.
+    let info = if encode_query.is_some() {
+        format_ident!("info")
+    } else {
+        format_ident!("_info")
+    };
     Ok(quote! {
         //! The client, written by progenitor from the model's operations. Its types are the shared
         //! ones in `crate::types`.
@@ -86,7 +92,7 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
         }
 
         impl ClientHooks<crate::runtime::client::ClientState> for Client {
-            async fn pre<E>(&self, request: &mut reqwest::Request, _info: &OperationInfo) -> ::std::result::Result<(), Error<E>> {
+            async fn pre<E>(&self, request: &mut reqwest::Request, #info: &OperationInfo) -> ::std::result::Result<(), Error<E>> {
                 #encode_query
                 crate::runtime::__private::prepare_request(self.inner(), request).await
             }
@@ -141,7 +147,7 @@ fn encode_query(api: &Api) -> Option<TokenStream> {
         }
         quote! {
             // The parameters sent as one comma-separated value, by operation.
-            let comma_lists: &[&str] = match _info.operation_id {
+            let comma_lists: &[&str] = match info.operation_id {
                 #(#arms)*
                 _ => &[],
             };
