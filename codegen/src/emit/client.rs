@@ -286,9 +286,9 @@ fn schema_view(ty: &FieldType) -> Value {
 fn fix_progenitor_output(tokens: TokenStream) -> syn::Result<TokenStream> {
     use syn::visit_mut::VisitMut;
 
-    struct Splitter;
+    struct Fixes;
 
-    impl VisitMut for Splitter {
+    impl VisitMut for Fixes {
         fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
             syn::visit_mut::visit_expr_method_call_mut(self, call);
             let on_header_map =
@@ -333,6 +333,6 @@ fn fix_progenitor_output(tokens: TokenStream) -> syn::Result<TokenStream> {
     }
 
     let mut file: syn::File = syn::parse2(tokens)?;
-    Splitter.visit_file_mut(&mut file);
+    Fixes.visit_file_mut(&mut file);
     Ok(quote!(#file))
 }
