@@ -203,6 +203,9 @@ pub struct Operation {
     pub aliases: Vec<OperationPath>,
     /// Path parameters, in path order.
     pub path_params: Vec<PathParam>,
+    /// Query and header parameters, in spec order: the path item's first (an operation's parameter
+    /// of the same name and location replaces one in place), then the operation's own.
+    pub params: Vec<Param>,
     /// The JSON request body, if any.
     pub body: Option<RequestBody>,
     /// The success responses.
@@ -317,6 +320,49 @@ pub struct PathParam {
     pub name: String,
     /// Documentation from the spec.
     pub doc: Option<String>,
+}
+
+/// A query or header parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// Where the parameter is sent.
+    pub location: ParamLocation,
+    /// The name on the wire, such as `$select` or `If-Match`.
+    pub wire_name: String,
+    /// The Rust name, unique among the operation's parameters.
+    pub name: String,
+    /// Documentation from the spec.
+    pub doc: Option<String>,
+    /// The value type: [`FieldType::String`], [`FieldType::Bool`], [`FieldType::I32`],
+    /// [`FieldType::I64`], [`FieldType::F64`] or a named enum; for a query parameter also an
+    /// [`FieldType::Array`] of one of these, sent as one comma-separated value (`style: form,
+    /// explode: false`, as in `$select=id,state`).
+    pub ty: FieldType,
+    /// Whether the request must carry the parameter (other parameters are `Option`s).
+    pub required: bool,
+    /// The smallest integer accepted (`minimum`), for an integer parameter or items.
+    pub minimum: Option<i64>,
+    /// The largest integer accepted (`maximum`), for an integer parameter or items.
+    pub maximum: Option<i64>,
+}
+
+/// Where a [`Param`] is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ParamLocation {
+    /// In the query string.
+    Query,
+    /// In a header.
+    Header,
+}
+
+impl ParamLocation {
+    /// The location as OpenAPI's `in` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+        }
+    }
 }
 
 /// A JSON request body.

@@ -173,3 +173,16 @@ pub async fn prepare_request<E>(
     }
     Ok(())
 }
+
+/// Rewrites the query string of a request as the API's parameters are written (see `query`):
+/// names and values percent-encoded, and the items of each parameter in `comma_lists` sent as one
+/// comma-separated value (`$select=id,state`) rather than as repeated keys.
+#[doc(hidden)]
+pub fn encode_query(request: &mut reqwest::Request, comma_lists: &[&str]) {
+    let Some(form) = request.url().query() else {
+        return;
+    };
+    let query = super::query::rewrite(form, comma_lists);
+    let query = (!query.is_empty()).then_some(query);
+    request.url_mut().set_query(query.as_deref());
+}

@@ -36,6 +36,15 @@ mod notifications;
 mod open_enum;
 mod open_resource;
 mod open_struct;
+#[cfg(feature = "graph-server")]
+mod params;
+// The client writes query strings and the Graph side reads them; with one of them alone, half is
+// unused.
+#[cfg_attr(
+    not(all(feature = "client", feature = "graph-server")),
+    allow(dead_code)
+)]
+mod query;
 #[cfg(feature = "webhooks")]
 pub mod receiver;
 pub mod resource;
@@ -58,7 +67,7 @@ pub use schemars;
 #[doc(hidden)]
 pub mod __private {
     #[cfg(feature = "client")]
-    pub use super::client::{GeneratedClient, prepare_request};
+    pub use super::client::{GeneratedClient, encode_query, prepare_request};
     pub use super::derived::reinterpret;
     #[cfg(any(feature = "webhooks", feature = "graph-server"))]
     pub use super::http::{
@@ -70,6 +79,8 @@ pub mod __private {
     pub use super::open_resource::{
         Pending, Resource, ResourceSeed, finish_resource, path_matches,
     };
+    #[cfg(feature = "graph-server")]
+    pub use super::params::{FromParam, Params, check_range, required};
     #[cfg(feature = "webhooks")]
     pub use super::receiver::Dispatch;
     #[cfg(feature = "schemars")]

@@ -7,11 +7,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use proc_macro2::TokenStream;
 use progenitor_impl::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
-use quote::quote;
+use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
-use crate::model::{Api, Operation};
+use crate::model::{Api, FieldType, Operation, Param, ParamLocation};
 
 /// Emits `src/client.rs`.
 pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
@@ -55,8 +55,15 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
             )));
         }
     };
-    let tokens = one_doc_attribute_per_line(tokens)
+    let tokens = fix_progenitor_output(tokens)
         .map_err(|err| blame(format!("progenitor wrote code that does not parse: {err}")))?;
+    let encode_query = encode_query(api);
+    // The hook reads the operation only to encode its query.
+    let info = if encode_query.is_some() {
+        format_ident!("info")
+    } else {
+        format_ident!("_info")
+    };
     Ok(quote! {
         //! The client, written by progenitor from the model's operations. Its types are the shared
         //! ones in `crate::types`.
@@ -85,7 +92,8 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
         }
 
         impl ClientHooks<crate::runtime::client::ClientState> for Client {
-            async fn pre<E>(&self, request: &mut reqwest::Request, _info: &OperationInfo) -> ::std::result::Result<(), Error<E>> {
+            async fn pre<E>(&self, request: &mut reqwest::Request, #info: &OperationInfo) -> ::std::result::Result<(), Error<E>> {
+                #encode_query
                 crate::runtime::__private::prepare_request(self.inner(), request).await
             }
         }
@@ -99,8 +107,53 @@ fn referenced_types(api: &Api) -> BTreeSet<String> {
         names.extend(op.body.iter().map(|b| b.type_name.clone()));
         names.extend(op.success.iter().filter_map(|s| s.body.clone()));
         names.extend(op.error_type.iter().cloned());
+        for param in &op.params {
+            let item = match &param.ty {
+                FieldType::Array(item) => item.as_ref(),
+                ty => ty,
+            };
+            if let FieldType::Named(name) = item {
+                names.insert(name.clone());
+            }
+        }
     }
     names
+}
+
+/// The statement of the request hook that writes the query string as the API's parameters are
+/// written: progenitor sends a list as repeated keys, and encodes as an HTML form does. `None`
+/// when no operation has a query parameter.
+fn encode_query(api: &Api) -> Option<TokenStream> {
+    let mut arms = Vec::new();
+    let mut any_query = false;
+    for op in &api.operations {
+        let query = op
+            .params
+            .iter()
+            .filter(|p| p.location == ParamLocation::Query);
+        any_query |= query.clone().next().is_some();
+        let lists: Vec<&str> = query
+            .filter(|p| matches!(p.ty, FieldType::Array(_)))
+            .map(|p| p.wire_name.as_str())
+            .collect();
+        if !lists.is_empty() {
+            let methods = op.paths().map(|p| &p.client_method);
+            arms.push(quote!(#(#methods)|* => &[#(#lists),*],));
+        }
+    }
+    any_query.then(|| {
+        if arms.is_empty() {
+            return quote!(crate::runtime::__private::encode_query(request, &[]););
+        }
+        quote! {
+            // The parameters sent as one comma-separated value, by operation.
+            let comma_lists: &[&str] = match info.operation_id {
+                #(#arms)*
+                _ => &[],
+            };
+            crate::runtime::__private::encode_query(request, comma_lists);
+        }
+    })
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -150,7 +203,7 @@ fn progenitor_view(api: &Api) -> Value {
 }
 
 fn operation_view(op: &Operation) -> Value {
-    let parameters: Vec<Value> = op
+    let mut parameters: Vec<Value> = op
         .path_params
         .iter()
         .map(|p| {
@@ -163,6 +216,7 @@ fn operation_view(op: &Operation) -> Value {
             })
         })
         .collect();
+    parameters.extend(op.params.iter().map(param_view));
     let mut responses = Map::new();
     for success in &op.success {
         let mut response = json!({ "description": success.doc });
@@ -195,14 +249,61 @@ fn operation_view(op: &Operation) -> Value {
     operation
 }
 
-/// Splits multi-line `#[doc]` attributes into one attribute per line, each starting with a space,
-/// so that formatting never indents a doc line into a Markdown code block.
-fn one_doc_attribute_per_line(tokens: TokenStream) -> syn::Result<TokenStream> {
+/// A query or header parameter as progenitor reads it. Progenitor sends a query array as repeated
+/// keys; the request hook joins a comma list's keys into one value (see [`encode_query`]).
+fn param_view(param: &Param) -> Value {
+    let mut view = json!({
+        "name": param.wire_name,
+        "in": param.location.as_str(),
+        "required": param.required,
+        "description": param.doc,
+        "schema": schema_view(&param.ty),
+    });
+    if param.location == ParamLocation::Query {
+        view["style"] = json!("form");
+    }
+    view
+}
+
+/// The schema of a parameter's type; a named type is replaced by the shared one from `types`.
+fn schema_view(ty: &FieldType) -> Value {
+    match ty {
+        FieldType::Bool => json!({ "type": "boolean" }),
+        FieldType::I32 => json!({ "type": "integer", "format": "int32" }),
+        FieldType::I64 => json!({ "type": "integer", "format": "int64" }),
+        FieldType::F64 => json!({ "type": "number", "format": "double" }),
+        FieldType::Named(name) => schema_ref(name),
+        FieldType::Array(item) => json!({ "type": "array", "items": schema_view(item) }),
+        _ => json!({ "type": "string" }),
+    }
+}
+
+/// Two fixes to what progenitor writes:
+/// - multi-line `#[doc]` attributes become one attribute per line, each starting with a space, so
+///   that formatting never indents a doc line into a Markdown code block;
+/// - header names given as literals to `header_map.append` are written in lower case: progenitor
+///   passes the spec's spelling (`If-Match`), which `HeaderName::from_static` refuses with a panic.
+fn fix_progenitor_output(tokens: TokenStream) -> syn::Result<TokenStream> {
     use syn::visit_mut::VisitMut;
 
-    struct Splitter;
+    struct Fixes;
 
-    impl VisitMut for Splitter {
+    impl VisitMut for Fixes {
+        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, call);
+            let on_header_map =
+                matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("header_map"));
+            if call.method == "append"
+                && on_header_map
+                && let Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(name),
+                    ..
+                })) = call.args.first_mut()
+            {
+                *name = syn::LitStr::new(&name.value().to_ascii_lowercase(), name.span());
+            }
+        }
+
         fn visit_attributes_mut(&mut self, attributes: &mut Vec<syn::Attribute>) {
             let mut split = Vec::with_capacity(attributes.len());
             for attribute in attributes.drain(..) {
@@ -232,6 +333,6 @@ fn one_doc_attribute_per_line(tokens: TokenStream) -> syn::Result<TokenStream> {
     }
 
     let mut file: syn::File = syn::parse2(tokens)?;
-    Splitter.visit_file_mut(&mut file);
+    Fixes.visit_file_mut(&mut file);
     Ok(quote!(#file))
 }

@@ -3,6 +3,7 @@
 
 mod client;
 mod krate;
+mod params;
 mod runtime;
 mod schemas;
 mod server;

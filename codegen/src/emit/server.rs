@@ -9,6 +9,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::doc_attr;
+use super::params;
 use super::status::status_code;
 use crate::model::{Api, ErrorClass, ErrorStatus, FieldType, Operation, TypeKind};
 
@@ -25,6 +26,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
     });
     let services = services.iter().map(|(name, ops)| emit_service(name, ops));
     let responses = api.operations.iter().map(emit_response);
+    let param_structs = api.operations.iter().filter_map(params::emit_struct);
     let validations = emit_validations(api);
     quote! {
         //! Server stubs for the API's operations: implement a service trait, then serve it with its
@@ -35,6 +37,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
 
         #(#services)*
         #(#responses)*
+        #(#param_structs)*
         #validations
     }
 }
@@ -88,6 +91,7 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
             let ty = format_ident!("{}", b.type_name);
             quote!(body: crate::types::#ty,)
         });
+        let query = params::struct_name(op).map(|name| quote!(params: #name,));
         let mut doc = op.summary.clone().unwrap_or_default();
         if let Some(description) = &op.description {
             doc.push_str(&format!("\n\n{description}"));
@@ -96,7 +100,7 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
         let doc = doc_attr(doc.trim_start());
         quote! {
             #doc
-            fn #method(&self, identity: Self::Identity, #(#params,)* #body) -> impl ::std::future::Future<Output = #response> + Send;
+            fn #method(&self, identity: Self::Identity, #(#params,)* #query #body) -> impl ::std::future::Future<Output = #response> + Send;
         }
     });
     let routes = ops.iter().flat_map(|op| {
@@ -223,6 +227,8 @@ fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operati
         }
         None => (quote!(let _ = body;), quote!()),
     };
+    let read_query = params::emit_read(op);
+    let query_arg = read_query.as_ref().map(|_| quote!(params,));
     let doc = format!(" Answers {}.", routes_doc(op));
     quote! {
         #[doc = #doc]
@@ -241,8 +247,9 @@ fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operati
                 Err(err) => return err.into_response(),
             };
             #read_params
+            #read_query
             #read_body
-            server.service.#method(identity, #(#param_names,)* #body_arg).await.into_response()
+            server.service.#method(identity, #(#param_names,)* #query_arg #body_arg).await.into_response()
         }
     }
 }

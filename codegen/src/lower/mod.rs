@@ -5,6 +5,7 @@ mod fields;
 mod normalize;
 mod notifications;
 mod operations;
+mod parameters;
 mod refs;
 mod resources;
 mod responses;

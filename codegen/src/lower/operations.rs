@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{OpenAPI, Operation as OaOperation, Parameter, PathItem, ReferenceOr};
 
-use super::refs;
 use super::responses::{self, json_body_type};
 use super::schemas::TypeSpace;
+use super::{parameters, refs};
 use crate::error::{Error, Result};
 use crate::ident;
 use crate::model::{HttpMethod, Operation, OperationPath, PathParam, RequestBody};
@@ -108,11 +108,12 @@ pub(super) fn lower<'a>(doc: &'a OpenAPI, types: &mut TypeSpace<'a>) -> Result<V
             || primary.body != alias.body
             || primary.success != alias.success
             || !params_match
+            || primary.params != alias.params
         {
             return Err(Error::schema(
                 &at,
                 format!(
-                    "this operation differs from `{primary_id}` in its method, path parameters, body or responses; make them the same or remove `{SAME_OPERATION_AS}`"
+                    "this operation differs from `{primary_id}` in its method, parameters, body or responses; make them the same or remove `{SAME_OPERATION_AS}`"
                 ),
             ));
         }
@@ -145,7 +146,10 @@ fn lower_operation<'a>(
     let method = http_method(site.method, at)?;
     let operation_id = operation_id(site)?;
     let name = ident::method_name(&operation_id);
-    let path_params = path_params(doc, site)?;
+    let declared = parameters::merged(doc, site)?;
+    let path_params = path_params(site, &declared)?;
+    let taken = path_params.iter().map(|p| p.name.clone()).collect();
+    let params = parameters::lower(types, &declared, &name, taken)?;
     let body = match &operation.request_body {
         None => None,
         Some(body) => Some(request_body(doc, types, body, &name, at)?),
@@ -175,6 +179,7 @@ fn lower_operation<'a>(
         },
         aliases: Vec::new(),
         path_params,
+        params,
         body,
         success: responses.success,
         error_type: responses.error_type,
@@ -221,52 +226,21 @@ fn is_bearer_scheme(doc: &OpenAPI, name: &str) -> bool {
 }
 
 /// The path parameters, in the order of the path template. Parameters of the path item and of the
-/// operation count; any other kind of parameter is not supported.
-fn path_params(doc: &OpenAPI, site: &Site<'_>) -> Result<Vec<PathParam>> {
-    let Site {
-        template,
-        item,
-        operation,
-        at,
-        ..
-    } = site;
+/// operation count; `parameters` lowers the others.
+fn path_params(site: &Site<'_>, declared: &[(&Parameter, Pointer)]) -> Result<Vec<PathParam>> {
+    let Site { template, at, .. } = site;
     let path_at = Pointer::root().join("paths").join(template);
-    let declared = item
-        .parameters
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p, path_at.join("parameters").join(i.to_string())))
-        .chain(
-            operation
-                .parameters
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p, at.join("parameters").join(i.to_string()))),
-        );
     let mut params: BTreeMap<String, PathParam> = BTreeMap::new();
-    for (parameter, param_at) in declared {
-        let (parameter, param_at) = refs::resolve(doc, parameter, &param_at)?;
-        match parameter {
-            Parameter::Path { parameter_data, .. } => {
-                params.insert(
-                    parameter_data.name.clone(),
-                    PathParam {
-                        wire_name: parameter_data.name.clone(),
-                        name: ident::field_name(&parameter_data.name),
-                        doc: parameter_data.description.clone(),
-                    },
-                );
-            }
-            other => {
-                return Err(Error::unsupported(
-                    &param_at,
-                    format!(
-                        "the {} parameter `{}` is not supported; only path parameters are",
-                        parameter_kind(other),
-                        other.parameter_data_ref().name
-                    ),
-                ));
-            }
+    for (parameter, _) in declared {
+        if let Parameter::Path { parameter_data, .. } = parameter {
+            params.insert(
+                parameter_data.name.clone(),
+                PathParam {
+                    wire_name: parameter_data.name.clone(),
+                    name: ident::field_name(&parameter_data.name),
+                    doc: parameter_data.description.clone(),
+                },
+            );
         }
     }
     let mut ordered = Vec::new();
@@ -310,13 +284,4 @@ fn http_method(name: &str, at: &Pointer) -> Result<HttpMethod> {
             ));
         }
     })
-}
-
-fn parameter_kind(parameter: &Parameter) -> &'static str {
-    match parameter {
-        Parameter::Query { .. } => "query",
-        Parameter::Header { .. } => "header",
-        Parameter::Path { .. } => "path",
-        Parameter::Cookie { .. } => "cookie",
-    }
 }
