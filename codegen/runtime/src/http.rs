@@ -130,6 +130,32 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     }
 }
 
+/// A `text/plain` response: the value as its text, such as the digits of a count.
+pub fn text_response<T: std::fmt::Display>(status: StatusCode, body: &T) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// An `application/octet-stream` response.
+pub fn bytes_response(status: StatusCode, body: axum::body::Bytes) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        body,
+    )
+        .into_response()
+}
+
+/// Reads a body of bytes, whatever its content type: `413` over `limit` bytes, `408` if it does
+/// not arrive within [`BODY_READ_TIMEOUT`], `400` if it cannot be read.
+pub async fn read_bytes(body: Body, limit: usize) -> Result<axum::body::Bytes, GraphError> {
+    read_limited(body, limit).await.map(axum::body::Bytes::from)
+}
+
 /// The status `code`. Generated code passes only codes from 200 to 599 that have no name, which
 /// are all valid.
 pub fn status_code(code: u16) -> StatusCode {
@@ -203,6 +229,11 @@ pub(crate) async fn read_json_bytes(
             ),
         ));
     }
+    read_limited(body, limit).await
+}
+
+/// The bytes of a body within `limit`, read within [`BODY_READ_TIMEOUT`].
+async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, GraphError> {
     let bytes = match tokio::time::timeout(BODY_READ_TIMEOUT, read_within(body, limit)).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(BodyProblem::TooLarge)) => {

@@ -1,5 +1,6 @@
 //! The Graph side's support: authenticators, the checks a request body must pass before a service
-//! sees it, and the status types that keep a service from answering with an undocumented status.
+//! sees it, and the status types that keep a service from answering with an undocumented status: one
+//! per range (`2XX`, `4XX`, `5XX`) and [`DefaultStatus`] for `default`.
 
 use std::future::Future;
 
@@ -136,5 +137,59 @@ macro_rules! status_class {
     };
 }
 
+status_class!(SuccessStatus, 200..=299u16, "`2XX`");
 status_class!(ClientErrorStatus, 400..=499u16, "`4XX`");
 status_class!(ServerErrorStatus, 500..=599u16, "`5XX`");
+
+/// The statuses an operation documents other than by `default`. Implemented by generated response
+/// enums, so that [`DefaultStatus`] refuses them.
+pub trait Documented {
+    /// Whether `code` is documented as a code or a range of its own.
+    fn documents(code: u16) -> bool;
+}
+
+/// A status for a `default` response of the operation whose response enum is `R`: any status from
+/// `100` to `599` that the operation does not document otherwise; other statuses cannot be made.
+pub struct DefaultStatus<R>(StatusCode, std::marker::PhantomData<fn() -> R>);
+
+impl<R: Documented> DefaultStatus<R> {
+    /// The status, if `code` is from `100` to `599` and not documented otherwise.
+    pub fn new(code: u16) -> Option<Self> {
+        if (100..=599).contains(&code) && !R::documents(code) {
+            StatusCode::from_u16(code)
+                .ok()
+                .map(|status| Self(status, std::marker::PhantomData))
+        } else {
+            None
+        }
+    }
+}
+
+impl<R> DefaultStatus<R> {
+    /// The status.
+    pub fn status(self) -> StatusCode {
+        self.0
+    }
+}
+
+impl<R> Clone for DefaultStatus<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for DefaultStatus<R> {}
+
+impl<R> PartialEq for DefaultStatus<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<R> Eq for DefaultStatus<R> {}
+
+impl<R> std::fmt::Debug for DefaultStatus<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("DefaultStatus").field(&self.0).finish()
+    }
+}
