@@ -365,3 +365,27 @@ impl<T: Serialize> IntoResponse for GraphJson<T> {
         json_response(StatusCode::OK, &self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_byte_responses_say_what_they_hold() {
+        let text = text_response(StatusCode::OK, &42);
+        assert_eq!(text.status(), StatusCode::OK);
+        assert_eq!(
+            text.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+        let bytes = bytes_response(
+            StatusCode::ACCEPTED,
+            axum::body::Bytes::from_static(b"\0\x01"),
+        );
+        assert_eq!(bytes.status(), StatusCode::ACCEPTED);
+        assert_eq!(
+            bytes.headers()[header::CONTENT_TYPE],
+            "application/octet-stream"
+        );
+    }
+}

@@ -193,3 +193,38 @@ impl<R> std::fmt::Debug for DefaultStatus<R> {
         f.debug_tuple("DefaultStatus").field(&self.0).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Documents `202`, `404` and `5XX` besides `default`, as a generated response enum would.
+    struct Reject;
+
+    impl Documented for Reject {
+        fn documents(code: u16) -> bool {
+            matches!(code, 202 | 404 | 500..=599)
+        }
+    }
+
+    #[test]
+    fn a_default_status_is_any_status_not_documented_otherwise() {
+        for code in [100, 200, 204, 301, 400, 403, 499] {
+            let status = DefaultStatus::<Reject>::new(code).map(DefaultStatus::status);
+            assert_eq!(status.map(|s| s.as_u16()), Some(code), "{code}");
+        }
+        for code in [0, 99, 202, 404, 500, 503, 599, 600, 1000] {
+            assert!(DefaultStatus::<Reject>::new(code).is_none(), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_range_status_is_one_of_its_class() {
+        for code in [200, 204, 299] {
+            assert!(SuccessStatus::new(code).is_some(), "{code}");
+        }
+        for code in [199, 300, 404, 500] {
+            assert!(SuccessStatus::new(code).is_none(), "{code}");
+        }
+    }
+}
