@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 
 mod responses;
 
-pub use responses::{Content, ErrorClass, ErrorStatus, SuccessResponse, SuccessStatus};
+pub use responses::{
+    Content, ErrorClass, ErrorStatus, OtherClass, OtherResponse, OtherStatus, SuccessResponse,
+    SuccessStatus,
+};
 
 /// Everything the generator knows about one API.
 #[derive(Clone, Debug, PartialEq)]
@@ -248,6 +251,8 @@ pub struct Operation {
     pub body: Option<RequestBody>,
     /// The success responses.
     pub success: Vec<SuccessResponse>,
+    /// The informational (`1XX`) and redirection (`3XX`) responses, in spec order.
+    pub other: Vec<OtherResponse>,
     /// The error body type, shared by every error response.
     pub error_type: Option<String>,
     /// The statuses that carry `error_type`, in [`ErrorStatus`] order.

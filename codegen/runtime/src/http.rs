@@ -156,7 +156,7 @@ pub async fn read_bytes(body: Body, limit: usize) -> Result<axum::body::Bytes, G
     read_limited(body, limit).await.map(axum::body::Bytes::from)
 }
 
-/// The status `code`. Generated code passes only codes from 200 to 599 that have no name, which
+/// The status `code`. Generated code passes only codes from 100 to 599 that have no name, which
 /// are all valid.
 pub fn status_code(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

@@ -1,6 +1,6 @@
 //! The Graph side's support: authenticators, the checks a request body must pass before a service
 //! sees it, and the status types that keep a service from answering with an undocumented status: one
-//! per range (`2XX`, `4XX`, `5XX`) and [`DefaultStatus`] for `default`.
+//! per range (`1XX` to `5XX`) and [`DefaultStatus`] for `default`.
 
 use std::future::Future;
 
@@ -137,7 +137,9 @@ macro_rules! status_class {
     };
 }
 
+status_class!(InformationalStatus, 100..=199u16, "`1XX`");
 status_class!(SuccessStatus, 200..=299u16, "`2XX`");
+status_class!(RedirectionStatus, 300..=399u16, "`3XX`");
 status_class!(ClientErrorStatus, 400..=499u16, "`4XX`");
 status_class!(ServerErrorStatus, 500..=599u16, "`5XX`");
 
@@ -226,5 +228,9 @@ mod tests {
         for code in [199, 300, 404, 500] {
             assert!(SuccessStatus::new(code).is_none(), "{code}");
         }
+        assert!(InformationalStatus::new(103).is_some());
+        assert!(InformationalStatus::new(200).is_none());
+        assert!(RedirectionStatus::new(307).is_some());
+        assert!(RedirectionStatus::new(299).is_none());
     }
 }

@@ -1,7 +1,8 @@
 //! The server's response enums: one per operation, with a variant per documented status that can
 //! be built only with a status the spec admits there. A code is its own variant (`Accepted`,
-//! `Status201`); a range carries its status in the runtime's type for the class (`Success` for
-//! `2XX`, `ClientError` for `4XX`, `ServerError` for `5XX`); `default` carries a `DefaultStatus`
+//! `Status201`); a range carries its status in the runtime's type for the class (`Informational`
+//! for `1XX`, `Success` for `2XX`, `Redirection` for `3XX`, `ClientError` for `4XX`, `ServerError`
+//! for `5XX`); `default` carries a `DefaultStatus`
 //! that refuses every status the operation documents otherwise. Bodies are JSON, text or bytes.
 
 use proc_macro2::{Ident, TokenStream};
@@ -10,7 +11,9 @@ use quote::{format_ident, quote};
 use super::doc_attr;
 use super::status::status_code;
 use super::types::rust_type;
-use crate::model::{Content, ErrorClass, ErrorStatus, FieldType, Operation, SuccessStatus};
+use crate::model::{
+    Content, ErrorClass, ErrorStatus, FieldType, Operation, OtherClass, OtherStatus, SuccessStatus,
+};
 
 /// The Rust type of a body in the server module.
 pub(super) fn body_type(content: &Content) -> TokenStream {
@@ -76,6 +79,28 @@ fn variants(op: &Operation, name: &Ident) -> Vec<Variant> {
             fixed_status,
             body: success.body.clone(),
             doc: format!("`{}`: {}", success.status, success.doc),
+        });
+    }
+    for other in &op.other {
+        let (variant, status_type, fixed_status) = match other.status {
+            OtherStatus::Code(code) => (format_ident!("Status{}", code), None, Some(code)),
+            OtherStatus::Range(OtherClass::Informational) => (
+                format_ident!("Informational"),
+                Some(quote!(crate::runtime::server::InformationalStatus)),
+                None,
+            ),
+            OtherStatus::Range(OtherClass::Redirection) => (
+                format_ident!("Redirection"),
+                Some(quote!(crate::runtime::server::RedirectionStatus)),
+                None,
+            ),
+        };
+        variants.push(Variant {
+            name: variant,
+            status_type,
+            fixed_status,
+            body: other.body.clone(),
+            doc: format!("`{}`: {}", other.status, other.doc),
         });
     }
     let Some(error) = &op.error_type else {
@@ -207,6 +232,12 @@ fn documented_patterns(op: &Operation) -> Vec<TokenStream> {
         match status.status {
             SuccessStatus::Code(code) => codes.push(code),
             SuccessStatus::Range => digits.push(2),
+        }
+    }
+    for other in &op.other {
+        match other.status {
+            OtherStatus::Code(code) => codes.push(code),
+            OtherStatus::Range(class) => digits.push(class.digit()),
         }
     }
     for status in &op.error_statuses {

@@ -132,6 +132,7 @@ pub(super) fn lower<'a>(
         if primary.method != alias.method
             || primary.body != alias.body
             || primary.success != alias.success
+            || primary.other != alias.other
             || !params_match
         {
             return Err(Error::schema(
@@ -212,6 +213,7 @@ fn lower_operation<'a>(
         path_params,
         body,
         success: responses.success,
+        other: responses.other,
         error_type: responses.error_type,
         error_statuses: responses.error_statuses,
         summary: operation.summary.clone(),

@@ -1,6 +1,7 @@
-//! Responses: documented statuses become success responses (codes and `2XX`) or the statuses that
-//! carry the error body (codes, `4XX`/`5XX`, and `default` for every status not otherwise
-//! documented); bodies are read by media type in `media`.
+//! Responses: documented statuses become success responses (codes and `2XX`), informational and
+//! redirection responses (`1XX`, `3XX`), or the statuses that carry the error body (codes,
+//! `4XX`/`5XX`, and `default` for every status not otherwise documented); bodies are read by media
+//! type in `media`.
 
 use openapiv3::{OpenAPI, Operation as OaOperation, StatusCode};
 
@@ -8,13 +9,18 @@ use super::media::{self, Unhandled};
 use super::refs;
 use super::schemas::TypeSpace;
 use crate::error::{Error, Result};
-use crate::model::{Content, ErrorClass, ErrorStatus, SuccessResponse, SuccessStatus};
+use crate::model::{
+    Content, ErrorClass, ErrorStatus, OtherClass, OtherResponse, OtherStatus, SuccessResponse,
+    SuccessStatus,
+};
 use crate::pointer::Pointer;
 
 /// The responses of one operation.
 pub(super) struct Responses {
     /// The success responses, in spec order.
     pub(super) success: Vec<SuccessResponse>,
+    /// The informational and redirection responses, in spec order.
+    pub(super) other: Vec<OtherResponse>,
     /// The body type every error response shares.
     pub(super) error_type: Option<String>,
     /// The statuses that carry `error_type`, sorted.
@@ -63,6 +69,7 @@ pub(super) fn lower<'a>(
     at: &Pointer,
 ) -> Result<Responses> {
     let mut success = Vec::new();
+    let mut other = Vec::new();
     let mut error_type: Option<String> = None;
     let mut error_statuses = Vec::new();
     let responses = operation
@@ -87,6 +94,11 @@ pub(super) fn lower<'a>(
         let body = media::content(types, &response.content, &hint, &resolved_at, false)?;
         match documented(status, &response_at)? {
             Documented::Success(status) => success.push(SuccessResponse {
+                status,
+                body,
+                doc: response.description.clone(),
+            }),
+            Documented::Other(status) => other.push(OtherResponse {
                 status,
                 body,
                 doc: response.description.clone(),
@@ -123,6 +135,7 @@ pub(super) fn lower<'a>(
     error_statuses.dedup();
     Ok(Responses {
         success,
+        other,
         error_type,
         error_statuses,
     })
@@ -131,6 +144,7 @@ pub(super) fn lower<'a>(
 /// What a documented status stands for.
 enum Documented {
     Success(SuccessStatus),
+    Other(OtherStatus),
     Errors(ErrorStatus),
 }
 
@@ -144,18 +158,25 @@ fn documented(status: Option<&StatusCode>, at: &Pointer) -> Result<Documented> {
         Some(StatusCode::Code(code @ 400..=599)) => {
             Ok(Documented::Errors(ErrorStatus::Code(*code)))
         }
-        Some(StatusCode::Code(code)) => Err(Error::unsupported(
+        Some(StatusCode::Code(code @ (100..=199 | 300..=399))) => {
+            Ok(Documented::Other(OtherStatus::Code(*code)))
+        }
+        Some(StatusCode::Code(code)) => Err(Error::schema(
             at,
-            format!("status {code} is not supported; document 2XX successes and 4XX/5XX errors"),
+            format!("status {code} is no HTTP status; document statuses from 100 to 599"),
         )),
+        Some(StatusCode::Range(1)) => Ok(Documented::Other(OtherStatus::Range(
+            OtherClass::Informational,
+        ))),
         Some(StatusCode::Range(2)) => Ok(Documented::Success(SuccessStatus::Range)),
+        Some(StatusCode::Range(3)) => Ok(Documented::Other(OtherStatus::Range(
+            OtherClass::Redirection,
+        ))),
         Some(StatusCode::Range(4)) => class(ErrorClass::Client),
         Some(StatusCode::Range(5)) => class(ErrorClass::Server),
-        Some(StatusCode::Range(other)) => Err(Error::unsupported(
+        Some(StatusCode::Range(other)) => Err(Error::schema(
             at,
-            format!(
-                "a `{other}XX` range is not supported; document 2XX successes and 4XX/5XX errors"
-            ),
+            format!("`{other}XX` is no HTTP status range; document `1XX` to `5XX`"),
         )),
         None => Ok(Documented::Errors(ErrorStatus::Default)),
     }

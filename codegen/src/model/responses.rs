@@ -121,6 +121,56 @@ pub struct SuccessResponse {
     pub doc: String,
 }
 
+/// A class of statuses that are neither successes nor errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OtherClass {
+    /// `1XX`: informational.
+    Informational,
+    /// `3XX`: a redirection.
+    Redirection,
+}
+
+impl OtherClass {
+    /// The first digit of the statuses of the class.
+    pub fn digit(self) -> u16 {
+        match self {
+            OtherClass::Informational => 1,
+            OtherClass::Redirection => 3,
+        }
+    }
+}
+
+/// The status of an informational or redirection response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OtherStatus {
+    /// One status code from `100` to `199` or `300` to `399`, such as `303`.
+    Code(u16),
+    /// Every status of a class: `1XX` or `3XX`.
+    Range(OtherClass),
+}
+
+/// The status as OpenAPI writes it: `303` or `3XX`.
+impl std::fmt::Display for OtherStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OtherStatus::Code(code) => write!(f, "{code}"),
+            OtherStatus::Range(class) => write!(f, "{}XX", class.digit()),
+        }
+    }
+}
+
+/// A documented informational or redirection response. The server can answer it; the client,
+/// which follows redirects itself, reads it as an unexpected response.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OtherResponse {
+    /// The status: a code or a range.
+    pub status: OtherStatus,
+    /// The body, if the response has one.
+    pub body: Option<Content>,
+    /// Documentation from the spec.
+    pub doc: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
