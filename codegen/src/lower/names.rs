@@ -5,18 +5,34 @@
 //!   `reject`). Operations whose methods would be the same all take one more segment of their
 //!   group, nearest first, until they differ (`communication.call_mute` and
 //!   `communication.call.participant_mute` give `call_mute` and `participant_mute`); see
-//!   `ident::settle`.
+//!   `ident::settle`. The names the client already has (`new`, `builder`, `base_url`, its hooks'
+//!   `pre`, `post`, `exec`, …) are taken the same way.
 //! - A deprecated alias path (`x-graph-same-operation-as`) keeps its short method if it is free,
 //!   else it is named after its whole `operationId` (`app_calls_call_reject`).
 //! - A service (server trait) is the operation's first tag in `UpperCamelCase`
 //!   (`communications.call` gives `CommunicationsCall`), `Api` without tags. A service whose name,
-//!   or whose server's (`…Server`), is the name of a response enum (`…Response`) is suffixed
-//!   `Service`.
+//!   or whose server's (`…Server`), is the name of a response enum (`…Response`), or whose name is
+//!   another service's server, is suffixed `Service`.
 
 use std::collections::BTreeSet;
 
 use crate::ident;
 use crate::model::Operation;
+
+/// The methods the generated `Client` has besides the operations, and those of its hooks.
+const CLIENT_METHODS: &[&str] = &[
+    "api_version",
+    "base_url",
+    "baseurl",
+    "builder",
+    "client",
+    "exec",
+    "inner",
+    "new",
+    "new_with_client",
+    "post",
+    "pre",
+];
 
 /// The method names of the primary operations with these `operationId`s, in the same order.
 pub(super) fn methods(operation_ids: &[&str]) -> Vec<String> {
@@ -24,7 +40,11 @@ pub(super) fn methods(operation_ids: &[&str]) -> Vec<String> {
         .iter()
         .map(|id| ident::method_name_candidates(id))
         .collect();
-    ident::settle(&candidates, &BTreeSet::new())
+    let reserved = CLIENT_METHODS
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect();
+    ident::settle(&candidates, &reserved)
 }
 
 /// The method name of an alias path with the `operationId` `id`, given the names `taken`, to which
@@ -45,8 +65,15 @@ pub(super) fn services(operations: &mut [Operation]) {
         .iter()
         .map(|op| format!("{}Response", ident::variant_name(op.name())))
         .collect();
+    let servers: BTreeSet<String> = operations
+        .iter()
+        .map(|op| format!("{}Server", op.service))
+        .collect();
     for op in operations {
-        if responses.contains(&op.service) || responses.contains(&format!("{}Server", op.service)) {
+        if responses.contains(&op.service)
+            || responses.contains(&format!("{}Server", op.service))
+            || servers.contains(&op.service)
+        {
             op.service.push_str("Service");
         }
     }
