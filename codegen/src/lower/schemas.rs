@@ -190,8 +190,9 @@ impl<'a> TypeSpace<'a> {
             }
             _ => Err(Error::unsupported(
                 at,
-                "an inline schema named as a type must be an object (`type: object`, possibly \
-                 through `allOf`) or a string enum",
+                "this schema is not supported as a type: a type is an object (`type: object`, \
+                 possibly through `allOf`), an enum, or a component that names a scalar or an \
+                 array; describe a union (`anyOf`, `oneOf`) as an object with its properties",
             )),
         }
     }
