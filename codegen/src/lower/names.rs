@@ -40,11 +40,15 @@ pub(super) fn methods(operation_ids: &[&str]) -> Vec<String> {
         .iter()
         .map(|id| ident::method_name_candidates(id))
         .collect();
-    let reserved = CLIENT_METHODS
+    ident::settle(&candidates, &reserved())
+}
+
+/// The names no operation's method may have: the client's own.
+pub(super) fn reserved() -> BTreeSet<String> {
+    CLIENT_METHODS
         .iter()
         .map(|name| (*name).to_owned())
-        .collect();
-    ident::settle(&candidates, &reserved)
+        .collect()
 }
 
 /// The method name of an alias path with the `operationId` `id`, given the names `taken`, to which

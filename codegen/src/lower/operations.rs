@@ -92,7 +92,7 @@ pub(super) fn lower<'a>(
         .into_iter()
         .partition(|(site, _)| alias_of(site).is_none());
     let ids: Vec<&str> = primaries.iter().map(|(_, id)| id.as_str()).collect();
-    let mut method_names = BTreeSet::new();
+    let mut method_names = names::reserved();
     let mut operations = Vec::new();
     for ((site, _), name) in primaries.iter().zip(names::methods(&ids)) {
         method_names.insert(name.clone());
