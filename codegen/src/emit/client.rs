@@ -187,10 +187,11 @@ fn progenitor_view(api: &Api) -> Value {
     })
 }
 
-/// One operation as progenitor reads it. Progenitor matches statuses in order and takes `default`
-/// for a success, so the view is simpler than the model: a `2XX` range stands for the success codes
-/// (they share one body type, as progenitor requires); `default` becomes `4XX` and `5XX`; and a
-/// code is left out where its whole class is listed. A status `default` admits outside those
+/// One operation as progenitor reads it. Progenitor matches statuses in order, takes `default`
+/// for a success, and needs one body type for all successes, so the view is simpler than the
+/// model: a `2XX` range stands for the success codes; successes with different bodies (`200` with
+/// JSON, `204` without) are all a byte stream; `default` becomes `4XX` and `5XX`; and a code is
+/// left out where its whole class is listed. A status `default` admits outside those
 /// classes reaches the caller as an unexpected response.
 fn operation_view(api: &Api, op: &Operation) -> Value {
     let parameters: Vec<Value> = op
@@ -210,11 +211,16 @@ fn operation_view(api: &Api, op: &Operation) -> Value {
     let range = op.success.iter().find(|s| s.status == SuccessStatus::Range);
     let one_body = op.success.iter().all(|s| s.body == op.success[0].body);
     for success in &op.success {
-        if range.is_some() && one_body && success.status != SuccessStatus::Range {
+        if range.is_some() && success.status != SuccessStatus::Range {
             continue;
         }
         let mut response = json!({ "description": success.doc });
-        if let Some(body) = &success.body {
+        let body = if one_body {
+            success.body.clone()
+        } else {
+            Some(Content::Bytes)
+        };
+        if let Some(body) = &body {
             response["content"] = content_view(api, body);
         }
         responses.insert(success.status.to_string(), response);
