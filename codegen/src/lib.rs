@@ -50,11 +50,14 @@ pub struct GeneratedFile {
     pub contents: FileContents,
 }
 
-/// Every file of a generated crate, in a stable order.
+/// Every file of a generated crate, in a stable order, and what was left out of it.
 #[derive(Clone, Debug)]
 pub struct GeneratedCrate {
     /// The files, sorted by path.
     pub files: Vec<GeneratedFile>,
+    /// What the generator left out, such as operations with a media type it cannot handle, in spec
+    /// order. The caller reports them.
+    pub warnings: Vec<model::Warning>,
 }
 
 /// Parses an OpenAPI document (YAML or JSON) into the intermediate model, normalizing Graph idioms.

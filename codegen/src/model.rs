@@ -4,6 +4,13 @@
 
 use std::collections::BTreeMap;
 
+mod responses;
+
+pub use responses::{
+    Content, ErrorClass, ErrorStatus, OtherClass, OtherResponse, OtherStatus, SuccessResponse,
+    SuccessStatus,
+};
+
 /// Everything the generator knows about one API.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Api {
@@ -21,6 +28,25 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// The ways notifications reach a receiver, in spec order.
     pub notifications: Vec<Notification>,
+    /// What the generator left out, and why, in spec order.
+    pub warnings: Vec<Warning>,
+}
+
+/// Something the generator left out of the crate, such as an operation with a media type it cannot
+/// handle. The rest of the crate is complete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// Where in the spec, as a JSON pointer.
+    pub pointer: String,
+    /// What was left out and why.
+    pub message: String,
+}
+
+/// The warning as the generator reports it: `pointer: message`.
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.pointer, self.message)
+    }
 }
 
 /// A named type.
@@ -49,6 +75,21 @@ pub enum TypeKind {
     /// One of several resources, chosen by its `@odata.type` and by where a sibling property says it
     /// is (`x-graph-resource`). Every union is open: a resource of none of its kinds is kept.
     Resource(ResourceDef),
+    /// Another name for a value type: a named schema that is no object and no string enum, such as
+    /// an integer, a string with a format, or an enum of values that are not all strings.
+    Alias(AliasDef),
+}
+
+/// A named schema that is neither an object nor a string enum.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AliasDef {
+    /// The value type. An enum whose members are not all strings is [`FieldType::Json`], so that
+    /// values it does not list are kept.
+    pub ty: FieldType,
+    /// The schema's `format`, if any, such as `date-time`.
+    pub format: Option<String>,
+    /// The members of an `enum`, as JSON text, in spec order; empty for no enum.
+    pub members: Vec<String>,
 }
 
 /// An object type, with inherited (`allOf`) properties merged in.
@@ -99,6 +140,12 @@ pub enum FieldType {
     String,
     /// A boolean.
     Bool,
+    /// An 8-bit integer (`format: int8`).
+    I8,
+    /// An unsigned 8-bit integer (`format: uint8`).
+    U8,
+    /// A 16-bit integer (`format: int16`).
+    I16,
     /// A 32-bit integer.
     I32,
     /// A 64-bit integer.
@@ -206,10 +253,12 @@ pub struct Operation {
     /// Query and header parameters, in spec order: the path item's first (an operation's parameter
     /// of the same name and location replaces one in place), then the operation's own.
     pub params: Vec<Param>,
-    /// The JSON request body, if any.
+    /// The request body, if any.
     pub body: Option<RequestBody>,
     /// The success responses.
     pub success: Vec<SuccessResponse>,
+    /// The informational (`1XX`) and redirection (`3XX`) responses, in spec order.
+    pub other: Vec<OtherResponse>,
     /// The error body type, shared by every error response.
     pub error_type: Option<String>,
     /// The statuses that carry `error_type`, in [`ErrorStatus`] order.
@@ -233,66 +282,6 @@ impl Operation {
     /// Every path that reaches this operation, the primary one first.
     pub fn paths(&self) -> impl Iterator<Item = &OperationPath> {
         std::iter::once(&self.primary).chain(&self.aliases)
-    }
-}
-
-/// Statuses that carry an operation's error body.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ErrorStatus {
-    /// One status code from `400` to `599`, such as `404`.
-    Code(u16),
-    /// Every status of a class: `4XX` or `5XX`.
-    Class(ErrorClass),
-}
-
-/// A class of error statuses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ErrorClass {
-    /// `4XX`: the request is at fault.
-    Client,
-    /// `5XX`: the server is at fault.
-    Server,
-}
-
-impl ErrorClass {
-    /// The first digit of the statuses of the class.
-    pub fn digit(self) -> u16 {
-        match self {
-            ErrorClass::Client => 4,
-            ErrorClass::Server => 5,
-        }
-    }
-}
-
-impl ErrorStatus {
-    fn sort_key(self) -> (u16, bool, u16) {
-        match self {
-            ErrorStatus::Code(code) => (code / 100, false, code),
-            ErrorStatus::Class(class) => (class.digit(), true, 0),
-        }
-    }
-}
-
-/// By class; within a class, single codes in order, then the whole class (`404`, `4XX`, `500`, `5XX`).
-impl Ord for ErrorStatus {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.sort_key().cmp(&other.sort_key())
-    }
-}
-
-impl PartialOrd for ErrorStatus {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// The status as OpenAPI writes it: `404` or `4XX`.
-impl std::fmt::Display for ErrorStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ErrorStatus::Code(code) => write!(f, "{code}"),
-            ErrorStatus::Class(class) => write!(f, "{}XX", class.digit()),
-        }
     }
 }
 
@@ -365,26 +354,15 @@ impl ParamLocation {
     }
 }
 
-/// A JSON request body.
+/// A request body.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestBody {
-    /// The Rust name of the body type.
-    pub type_name: String,
+    /// What the body holds.
+    pub content: Content,
     /// Whether the body is required.
     pub required: bool,
     /// Documentation from the spec.
     pub doc: Option<String>,
-}
-
-/// A documented success response.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SuccessResponse {
-    /// The status code.
-    pub status: u16,
-    /// The body type, if the response has a JSON body.
-    pub body: Option<String>,
-    /// Documentation from the spec.
-    pub doc: String,
 }
 
 /// How a receiver gets notifications posted to it.
@@ -442,23 +420,4 @@ pub struct NotificationShape {
     /// The Rust name of the string field that says where the resource is (`resource_url`), and
     /// whether it is required, if one notification has it.
     pub resource_url_field: Option<(String, bool)>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn error_statuses_sort_and_print_as_the_spec_writes_them() {
-        let mut statuses = [
-            ErrorStatus::Class(ErrorClass::Server),
-            ErrorStatus::Code(500),
-            ErrorStatus::Class(ErrorClass::Client),
-            ErrorStatus::Code(409),
-            ErrorStatus::Code(404),
-        ];
-        statuses.sort();
-        let printed: Vec<String> = statuses.iter().map(ToString::to_string).collect();
-        assert_eq!(printed, ["404", "409", "4XX", "500", "5XX"]);
-    }
 }

@@ -3,6 +3,10 @@
 //! Server stubs for the API's operations: implement a service trait, then serve it with its
 //! server's `into_router`. Requests are authenticated, read and validated before the
 //! implementation is called; every rejected request gets a Graph-style error body.
+//!
+//! Response enums hold their bodies by value, as an implementation builds them: an answer
+//! is made once and written at once, so boxing a large body would buy nothing.
+#![allow(clippy::large_enum_variant)]
 use ::axum::response::IntoResponse as _;
 /// Implemented by a service that answers the `CommunicationsCall` operations of the API, such as a simulator of Microsoft Graph. Serve an implementation with [`CommunicationsCallServer`].
 pub trait CommunicationsCall: Send + Sync + 'static {

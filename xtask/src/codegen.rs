@@ -51,9 +51,10 @@ fn workspace_settings() -> Settings {
 }
 
 /// Generates the crate `target` names and writes or checks it. One line per file created, updated
-/// or removed goes to `messages`, naming paths relative to the repository root; the lines are
-/// written after every file is in place, and a failing sink is ignored. In `Check` mode the error
-/// holds the diff.
+/// or removed goes to `messages`, naming paths relative to the repository root, and one line
+/// `warning: <pointer>: <message>` for each thing the generator left out (such as an operation with
+/// a media type it cannot handle); the lines are written after every file is in place, and a
+/// failing sink is ignored. In `Check` mode the error holds the diff.
 pub fn run(target: &Target, mode: Mode, messages: &mut dyn Write) -> anyhow::Result<()> {
     let root = project_root();
     let names = Names {
@@ -95,7 +96,11 @@ pub fn run(target: &Target, mode: Mode, messages: &mut dyn Write) -> anyhow::Res
     for file in &generated.files {
         files.push((out.join(&file.path), render(file)?));
     }
-    let mut done = Vec::new();
+    let mut done: Vec<String> = generated
+        .warnings
+        .iter()
+        .map(|warning| format!("warning: {warning}"))
+        .collect();
     let result = sync(&out, &files, mode, &names, &mut done);
     for line in done {
         // The files are in place; a sink that cannot take the news changes nothing.

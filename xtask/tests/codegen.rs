@@ -1,5 +1,5 @@
-//! `xtask::codegen` in-process, as maintainers and CI run it: on the official v1.0 slice (the crate
-//! it writes compiles), on a malformed spec (a located error, nothing written), after a spec change
+//! `xtask::codegen` in-process, as maintainers and CI run it: on the official v1.0 slice and on
+//! Microsoft's whole official documents (the crates it writes compile), on a malformed spec (a located error, nothing written), after a spec change
 //! (`--check` fails until regeneration), beside hand-written files, and with a message sink or a
 //! file that fails. The tests pass data to `codegen`, the one place that calls the library.
 
@@ -33,8 +33,15 @@ impl Run {
 
 /// Runs the generator on `spec` into `out`, collecting its messages.
 fn codegen(spec: &Path, out: &Path, mode: Mode) -> Run {
+    codegen_as(spec, out, mode, None)
+}
+
+/// Runs the generator on `spec` into `out` for a crate named `name` (by default `msgraph-calls`),
+/// collecting its messages. Crates built in the shared target directory need names of their own:
+/// cargo keeps one build of a package name and version there, whatever its path.
+fn codegen_as(spec: &Path, out: &Path, mode: Mode, name: Option<&str>) -> Run {
     let mut messages = Vec::new();
-    let error = codegen_into(spec, out, mode, &mut messages);
+    let error = codegen_into(spec, out, mode, name, &mut messages);
     Run {
         error,
         messages: String::from_utf8(messages).expect("UTF-8 messages"),
@@ -42,11 +49,17 @@ fn codegen(spec: &Path, out: &Path, mode: Mode) -> Run {
 }
 
 /// Runs the generator on `spec` into `out`, writing its messages to `sink`.
-fn codegen_into(spec: &Path, out: &Path, mode: Mode, sink: &mut dyn Write) -> Option<String> {
+fn codegen_into(
+    spec: &Path,
+    out: &Path,
+    mode: Mode,
+    name: Option<&str>,
+    sink: &mut dyn Write,
+) -> Option<String> {
     let target = Target::Custom {
         spec: spec.to_path_buf(),
         out: out.to_path_buf(),
-        crate_name: None,
+        crate_name: name.map(str::to_owned),
         shared_runtime: None,
     };
     xtask::codegen::run(&target, mode, sink)
@@ -157,7 +170,8 @@ impl Write for ClosedPipe {
 fn the_official_v1_slice_generates_a_crate_that_compiles() {
     let (out, target_dir) = scratch("graph-v1-slice");
     let spec = project_root().join("tests/fixtures/graph-v1-slice.yaml");
-    codegen(&spec, &out, Mode::Write).expect_ok();
+    let name = Some("graph-v1-slice");
+    codegen_as(&spec, &out, Mode::Write, name).expect_ok();
     // The runtime is vendored byte for byte: its `lib.rs` as `mod.rs`, every other file as it is.
     let runtime_src = project_root().join("codegen/runtime/src");
     for entry in std::fs::read_dir(&runtime_src).expect("the runtime's sources") {
@@ -177,8 +191,72 @@ fn the_official_v1_slice_generates_a_crate_that_compiles() {
     }
     build(&out, &target_dir);
 
-    let again = codegen(&spec, &out, Mode::Check);
+    let again = codegen_as(&spec, &out, Mode::Check, name);
     assert_eq!(again.expect_ok(), "", "regenerating changed the output");
+}
+
+/// Microsoft's whole official documents, v1.0 and beta: every operation generates (no warning), the
+/// official reject is `reject` on the client and on its server trait, and each crate compiles with
+/// every feature and no warnings. Both builds share the workspace's target directory.
+#[test]
+fn the_official_documents_generate_crates_that_compile() {
+    let (dir, target_dir) = scratch("official");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    for version in ["v1.0", "beta"] {
+        let official = project_root().join(format!(
+            "tests/fixtures/official/{version}/CloudCommunications.yml"
+        ));
+        let out = dir.join(version);
+        let name = format!("official-{}", version.replace('.', "-"));
+        let run = codegen_as(&official, &out, Mode::Write, Some(&name));
+        assert!(
+            !run.expect_ok().contains("warning:"),
+            "{version} leaves something out: {}",
+            run.messages
+        );
+        let client = std::fs::read_to_string(out.join("src/client.rs")).expect("client");
+        let server = std::fs::read_to_string(out.join("src/server.rs")).expect("server");
+        assert!(
+            client.contains("pub async fn reject<'a>("),
+            "{version}: no `reject` client method"
+        );
+        assert!(
+            server.contains("    fn reject(\n"),
+            "{version}: no `reject` server method"
+        );
+        build(&out, &target_dir);
+    }
+}
+
+/// What the generator leaves out is reported, one `warning:` line each, with the files written.
+#[test]
+fn operations_left_out_are_reported_as_warnings() {
+    let out = temp_dir();
+    let spec = project_root().join("codegen/tests/warning-specs/xml-response.yaml");
+    let run = codegen(&spec, out.path(), Mode::Write);
+    let warnings: Vec<&str> = run
+        .expect_ok()
+        .lines()
+        .filter(|line| line.starts_with("warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", run.messages);
+    assert!(
+        warnings[0].starts_with(
+            "warning: #/paths/~1reports~1{id}/get/responses/200/content/application~1xml: \
+             the operation `reports.report.get` is left out: the media type `application/xml`"
+        ),
+        "{}",
+        run.messages
+    );
+    let client = std::fs::read_to_string(out.path().join("src/client.rs")).expect("client");
+    assert!(
+        client.contains("pub async fn list<'a>("),
+        "the other operation is kept"
+    );
+    assert!(
+        !client.contains("/reports/"),
+        "the operation left out is not in the client"
+    );
 }
 
 #[test]
@@ -330,7 +408,7 @@ fn a_failing_message_sink_still_leaves_a_complete_crate() {
     codegen(&spec(), expected.path(), Mode::Write).expect_ok();
 
     let out = temp_dir();
-    let error = codegen_into(&spec(), out.path(), Mode::Write, &mut ClosedPipe);
+    let error = codegen_into(&spec(), out.path(), Mode::Write, None, &mut ClosedPipe);
     assert_eq!(error, None);
     assert_eq!(snapshot_dir(out.path()), snapshot_dir(expected.path()));
 
@@ -338,7 +416,7 @@ fn a_failing_message_sink_still_leaves_a_complete_crate() {
     for file in ["Cargo.toml", "src/lib.rs", "src/types.rs"] {
         std::fs::write(out.path().join(file), "outdated\n").expect("write");
     }
-    let error = codegen_into(&spec(), out.path(), Mode::Write, &mut ClosedPipe);
+    let error = codegen_into(&spec(), out.path(), Mode::Write, None, &mut ClosedPipe);
     assert_eq!(error, None);
     assert_eq!(snapshot_dir(out.path()), snapshot_dir(expected.path()));
     assert_eq!(temporary_files(out.path()), Vec::<PathBuf>::new());

@@ -130,7 +130,33 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     }
 }
 
-/// The status `code`. Generated code passes only codes from 200 to 599 that have no name, which
+/// A `text/plain` response: the value as its text, such as the digits of a count.
+pub fn text_response<T: std::fmt::Display>(status: StatusCode, body: &T) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// An `application/octet-stream` response.
+pub fn bytes_response(status: StatusCode, body: axum::body::Bytes) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        body,
+    )
+        .into_response()
+}
+
+/// Reads a body of bytes, whatever its content type: `413` over `limit` bytes, `408` if it does
+/// not arrive within [`BODY_READ_TIMEOUT`], `400` if it cannot be read.
+pub async fn read_bytes(body: Body, limit: usize) -> Result<axum::body::Bytes, GraphError> {
+    read_limited(body, limit).await.map(axum::body::Bytes::from)
+}
+
+/// The status `code`. Generated code passes only codes from 100 to 599 that have no name, which
 /// are all valid.
 pub fn status_code(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -203,6 +229,11 @@ pub(crate) async fn read_json_bytes(
             ),
         ));
     }
+    read_limited(body, limit).await
+}
+
+/// The bytes of a body within `limit`, read within [`BODY_READ_TIMEOUT`].
+async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, GraphError> {
     let bytes = match tokio::time::timeout(BODY_READ_TIMEOUT, read_within(body, limit)).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(BodyProblem::TooLarge)) => {
@@ -332,5 +363,29 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Grap
 impl<T: Serialize> IntoResponse for GraphJson<T> {
     fn into_response(self) -> Response {
         json_response(StatusCode::OK, &self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_byte_responses_say_what_they_hold() {
+        let text = text_response(StatusCode::OK, &42);
+        assert_eq!(text.status(), StatusCode::OK);
+        assert_eq!(
+            text.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+        let bytes = bytes_response(
+            StatusCode::ACCEPTED,
+            axum::body::Bytes::from_static(b"\0\x01"),
+        );
+        assert_eq!(bytes.status(), StatusCode::ACCEPTED);
+        assert_eq!(
+            bytes.headers()[header::CONTENT_TYPE],
+            "application/octet-stream"
+        );
     }
 }

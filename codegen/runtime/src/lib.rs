@@ -71,8 +71,8 @@ pub mod __private {
     pub use super::derived::reinterpret;
     #[cfg(any(feature = "webhooks", feature = "graph-server"))]
     pub use super::http::{
-        bad_path, bearer_token, json_response, method_not_allowed, read_json, status_code,
-        unknown_route,
+        bad_path, bearer_token, bytes_response, json_response, method_not_allowed, read_bytes,
+        read_json, status_code, text_response, unknown_route,
     };
     pub use super::key::Key;
     pub use super::open_enum::{OpenEnum, deserialize_open_enum};

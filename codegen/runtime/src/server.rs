@@ -1,5 +1,6 @@
 //! The Graph side's support: authenticators, the checks a request body must pass before a service
-//! sees it, and the status types that keep a service from answering with an undocumented status.
+//! sees it, and the status types that keep a service from answering with an undocumented status: one
+//! per range (`1XX` to `5XX`) and [`DefaultStatus`] for `default`.
 
 use std::future::Future;
 
@@ -136,5 +137,100 @@ macro_rules! status_class {
     };
 }
 
+status_class!(InformationalStatus, 100..=199u16, "`1XX`");
+status_class!(SuccessStatus, 200..=299u16, "`2XX`");
+status_class!(RedirectionStatus, 300..=399u16, "`3XX`");
 status_class!(ClientErrorStatus, 400..=499u16, "`4XX`");
 status_class!(ServerErrorStatus, 500..=599u16, "`5XX`");
+
+/// The statuses an operation documents other than by `default`. Implemented by generated response
+/// enums, so that [`DefaultStatus`] refuses them.
+pub trait Documented {
+    /// Whether `code` is documented as a code or a range of its own.
+    fn documents(code: u16) -> bool;
+}
+
+/// A status for a `default` response of the operation whose response enum is `R`: any status from
+/// `100` to `599` that the operation does not document otherwise; other statuses cannot be made.
+pub struct DefaultStatus<R>(StatusCode, std::marker::PhantomData<fn() -> R>);
+
+impl<R: Documented> DefaultStatus<R> {
+    /// The status, if `code` is from `100` to `599` and not documented otherwise.
+    pub fn new(code: u16) -> Option<Self> {
+        if (100..=599).contains(&code) && !R::documents(code) {
+            StatusCode::from_u16(code)
+                .ok()
+                .map(|status| Self(status, std::marker::PhantomData))
+        } else {
+            None
+        }
+    }
+}
+
+impl<R> DefaultStatus<R> {
+    /// The status.
+    pub fn status(self) -> StatusCode {
+        self.0
+    }
+}
+
+impl<R> Clone for DefaultStatus<R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<R> Copy for DefaultStatus<R> {}
+
+impl<R> PartialEq for DefaultStatus<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<R> Eq for DefaultStatus<R> {}
+
+impl<R> std::fmt::Debug for DefaultStatus<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("DefaultStatus").field(&self.0).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Documents `202`, `404` and `5XX` besides `default`, as a generated response enum would.
+    struct Reject;
+
+    impl Documented for Reject {
+        fn documents(code: u16) -> bool {
+            matches!(code, 202 | 404 | 500..=599)
+        }
+    }
+
+    #[test]
+    fn a_default_status_is_any_status_not_documented_otherwise() {
+        for code in [100, 200, 204, 301, 400, 403, 499] {
+            let status = DefaultStatus::<Reject>::new(code).map(DefaultStatus::status);
+            assert_eq!(status.map(|s| s.as_u16()), Some(code), "{code}");
+        }
+        for code in [0, 99, 202, 404, 500, 503, 599, 600, 1000] {
+            assert!(DefaultStatus::<Reject>::new(code).is_none(), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_range_status_is_one_of_its_class() {
+        for code in [200, 204, 299] {
+            assert!(SuccessStatus::new(code).is_some(), "{code}");
+        }
+        for code in [199, 300, 404, 500] {
+            assert!(SuccessStatus::new(code).is_none(), "{code}");
+        }
+        assert!(InformationalStatus::new(103).is_some());
+        assert!(InformationalStatus::new(200).is_none());
+        assert!(RedirectionStatus::new(307).is_some());
+        assert!(RedirectionStatus::new(299).is_none());
+    }
+}

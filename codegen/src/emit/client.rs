@@ -11,7 +11,10 @@ use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
-use crate::model::{Api, FieldType, Operation, Param, ParamLocation};
+use crate::model::{
+    Api, Content, ErrorClass, ErrorStatus, FieldType, Operation, Param, ParamLocation,
+    SuccessStatus, TypeKind,
+};
 
 /// Emits `src/client.rs`.
 pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
@@ -104,8 +107,10 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
 fn referenced_types(api: &Api) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for op in &api.operations {
-        names.extend(op.body.iter().map(|b| b.type_name.clone()));
-        names.extend(op.success.iter().filter_map(|s| s.body.clone()));
+        let bodies = op.body.iter().map(|b| &b.content);
+        let responses = op.success.iter().filter_map(|s| s.body.as_ref());
+        let json = bodies.chain(responses).filter_map(Content::json_type);
+        names.extend(json.map(str::to_owned));
         names.extend(op.error_type.iter().cloned());
         for param in &op.params {
             let item = match &param.ty {
@@ -164,13 +169,47 @@ fn json_content(name: &str) -> Value {
     json!({ "application/json": { "schema": schema_ref(name) } })
 }
 
+/// A body as progenitor reads it. JSON is the shared type. Bytes, and text that is a string, are a
+/// byte stream. A number or boolean written as text is also valid JSON, so progenitor reads it as
+/// JSON of its scalar type (the request hook sends no `Accept` header that would say otherwise).
+fn content_view(api: &Api, content: &Content) -> Value {
+    let binary = json!({ "type": "string", "format": "binary" });
+    match content {
+        Content::Json(name) => json_content(name),
+        Content::Bytes => json!({ "application/octet-stream": { "schema": binary } }),
+        Content::Text(ty) => match scalar_schema(api, ty) {
+            Some(schema) => json!({ "application/json": { "schema": schema } }),
+            None => json!({ "text/plain": { "schema": { "type": "string" } } }),
+        },
+    }
+}
+
+/// The JSON schema of a number or boolean type, seen through aliases; `None` for anything else.
+fn scalar_schema(api: &Api, ty: &FieldType) -> Option<Value> {
+    let integer = |format: &str| json!({ "type": "integer", "format": format });
+    Some(match ty {
+        FieldType::Bool => json!({ "type": "boolean" }),
+        FieldType::I8 => integer("int8"),
+        FieldType::U8 => integer("uint8"),
+        FieldType::I16 => integer("int16"),
+        FieldType::I32 => integer("int32"),
+        FieldType::I64 => integer("int64"),
+        FieldType::F64 => json!({ "type": "number", "format": "double" }),
+        FieldType::Named(name) => match &api.types.get(name)?.kind {
+            TypeKind::Alias(alias) => return scalar_schema(api, &alias.ty),
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
 /// The model as the plain OpenAPI progenitor understands: one operation per path, named after its
 /// client method.
 fn progenitor_view(api: &Api) -> Value {
     let mut paths = Map::new();
     for op in &api.operations {
         for path in op.paths() {
-            let mut operation = operation_view(op);
+            let mut operation = operation_view(api, op);
             operation["operationId"] = json!(path.client_method);
             if path.deprecated {
                 operation["deprecated"] = json!(true);
@@ -202,7 +241,13 @@ fn progenitor_view(api: &Api) -> Value {
     })
 }
 
-fn operation_view(op: &Operation) -> Value {
+/// One operation as progenitor reads it. Progenitor matches statuses in order, takes `default`
+/// for a success, and needs one body type for all successes, so the view is simpler than the
+/// model: a `2XX` range stands for the success codes; successes with different bodies (`200` with
+/// JSON, `204` without) are all a byte stream; `default` becomes `4XX` and `5XX`; and a code is
+/// left out where its whole class is listed. A status `default` admits outside those
+/// classes reaches the caller as an unexpected response.
+fn operation_view(api: &Api, op: &Operation) -> Value {
     let mut parameters: Vec<Value> = op
         .path_params
         .iter()
@@ -218,15 +263,49 @@ fn operation_view(op: &Operation) -> Value {
         .collect();
     parameters.extend(op.params.iter().map(param_view));
     let mut responses = Map::new();
+    let range = op.success.iter().find(|s| s.status == SuccessStatus::Range);
+    let one_body = op.success.iter().all(|s| s.body == op.success[0].body);
     for success in &op.success {
+        if range.is_some() && success.status != SuccessStatus::Range {
+            continue;
+        }
         let mut response = json!({ "description": success.doc });
-        if let Some(body) = &success.body {
-            response["content"] = json_content(body);
+        let body = if one_body {
+            success.body.clone()
+        } else {
+            Some(Content::Bytes)
+        };
+        if let Some(body) = &body {
+            response["content"] = content_view(api, body);
         }
         responses.insert(success.status.to_string(), response);
     }
     if let Some(error) = &op.error_type {
+        let mut classes = BTreeSet::new();
         for status in &op.error_statuses {
+            match status {
+                ErrorStatus::Class(class) => {
+                    classes.insert(*class);
+                }
+                ErrorStatus::Default => {
+                    classes.extend([ErrorClass::Client, ErrorClass::Server]);
+                }
+                ErrorStatus::Code(_) => {}
+            }
+        }
+        let codes: Vec<ErrorStatus> = op
+            .error_statuses
+            .iter()
+            .filter(|status| match status {
+                ErrorStatus::Code(code) => !classes.iter().any(|class| class.digit() == code / 100),
+                _ => false,
+            })
+            .copied()
+            .collect();
+        let listed = codes
+            .into_iter()
+            .chain(classes.into_iter().map(ErrorStatus::Class));
+        for status in listed {
             responses.insert(
                 status.to_string(),
                 json!({ "description": "An error, as an OData error body.", "content": json_content(error) }),
@@ -243,7 +322,7 @@ fn operation_view(op: &Operation) -> Value {
         operation["requestBody"] = json!({
             "required": body.required,
             "description": body.doc,
-            "content": json_content(&body.type_name),
+            "content": content_view(api, &body.content),
         });
     }
     operation

@@ -4,6 +4,7 @@
 mod client;
 mod krate;
 mod params;
+mod responses;
 mod runtime;
 mod schemas;
 mod server;
@@ -39,7 +40,10 @@ pub(crate) fn generate(api: &Api, settings: &Settings) -> Result<GeneratedCrate>
         files.extend(runtime::vendored_files());
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(GeneratedCrate { files })
+    Ok(GeneratedCrate {
+        files,
+        warnings: api.warnings.clone(),
+    })
 }
 
 /// `#[doc]` attributes for `text`, one per line, so that formatting never turns a line into a

@@ -11,17 +11,18 @@ use crate::model::{Api, EnumDef, ResourceDef, StructDef, TypeDef, TypeKind};
 
 /// Emits `src/schemas.rs`.
 pub(crate) fn emit(api: &Api) -> TokenStream {
-    let impls = api.types.values().map(|def| {
-        // An enum's schema refers to no other type.
+    let impls = api.types.values().filter_map(|def| {
+        // An enum's schema refers to no other type; an alias has the schema of the type it names.
         let (generator, body) = match &def.kind {
             TypeKind::Struct(s) => (quote!(generator), object_schema(def, s)),
             TypeKind::Enum(e) => (quote!(_generator), enum_schema(def, e)),
             TypeKind::Resource(r) => (quote!(generator), union_schema(def, r)),
+            TypeKind::Alias(_) => return None,
         };
         let name = format_ident!("{}", def.name);
         let schema_name = def.spec_name.as_deref().unwrap_or(&def.name);
         let schema_id = format!("::{}", def.name);
-        quote! {
+        Some(quote! {
             impl schemars::JsonSchema for #name {
                 fn schema_name() -> ::std::borrow::Cow<'static, str> {
                     ::std::borrow::Cow::Borrowed(#schema_name)
@@ -35,7 +36,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
                     #body
                 }
             }
-        }
+        })
     });
     let components: Vec<TokenStream> = api
         .types

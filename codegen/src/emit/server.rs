@@ -10,8 +10,7 @@ use quote::{format_ident, quote};
 
 use super::doc_attr;
 use super::params;
-use super::status::status_code;
-use crate::model::{Api, ErrorClass, ErrorStatus, FieldType, Operation, TypeKind};
+use crate::model::{Api, Content, FieldType, Operation, TypeKind};
 
 /// Emits `src/server.rs`.
 pub(crate) fn emit(api: &Api) -> TokenStream {
@@ -24,14 +23,23 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
             use ::axum::response::IntoResponse as _;
         )
     });
-    let services = services.iter().map(|(name, ops)| emit_service(name, ops));
-    let responses = api.operations.iter().map(emit_response);
+    let services = services
+        .iter()
+        .map(|(name, ops)| emit_service(api, name, ops));
+    let responses = api
+        .operations
+        .iter()
+        .map(|op| super::responses::emit(op, response_name(op)));
     let param_structs = api.operations.iter().filter_map(params::emit_struct);
     let validations = emit_validations(api);
     quote! {
         //! Server stubs for the API's operations: implement a service trait, then serve it with its
         //! server's `into_router`. Requests are authenticated, read and validated before the
         //! implementation is called; every rejected request gets a Graph-style error body.
+        //!
+        //! Response enums hold their bodies by value, as an implementation builds them: an answer
+        //! is made once and written at once, so boxing a large body would buy nothing.
+        #![allow(clippy::large_enum_variant)]
 
         #imports
 
@@ -42,20 +50,8 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
     }
 }
 
-fn response_name(op: &Operation) -> proc_macro2::Ident {
+pub(super) fn response_name(op: &Operation) -> proc_macro2::Ident {
     format_ident!("{}Response", crate::ident::variant_name(op.name()))
-}
-
-/// The variant name of a success status.
-fn status_variant(status: u16) -> proc_macro2::Ident {
-    let name = match status {
-        200 => "Ok".to_owned(),
-        201 => "Created".to_owned(),
-        202 => "Accepted".to_owned(),
-        204 => "NoContent".to_owned(),
-        other => format!("Status{other}"),
-    };
-    format_ident!("{}", name)
 }
 
 fn routes_doc(op: &Operation) -> String {
@@ -68,7 +64,7 @@ fn routes_doc(op: &Operation) -> String {
         .join(" and ")
 }
 
-fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
+fn emit_service(api: &Api, name: &str, ops: &[&Operation]) -> TokenStream {
     let trait_name = format_ident!("{}", name);
     let server_name = format_ident!("{}Server", name);
     let trait_doc = doc_attr(&format!(
@@ -88,8 +84,8 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
             quote!(#name: ::std::string::String)
         });
         let body = op.body.as_ref().map(|b| {
-            let ty = format_ident!("{}", b.type_name);
-            quote!(body: crate::types::#ty,)
+            let ty = super::responses::body_type(&b.content);
+            quote!(body: #ty,)
         });
         let query = params::struct_name(op).map(|name| quote!(params: #name,));
         let mut doc = op.summary.clone().unwrap_or_default();
@@ -117,7 +113,9 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
             quote!(.route(#route, ::axum::routing::#method(#handler::<T, A>)))
         })
     });
-    let handlers = ops.iter().map(|op| emit_handler(name, &server_name, op));
+    let handlers = ops
+        .iter()
+        .map(|op| emit_handler(api, name, &server_name, op));
     quote! {
         #trait_doc
         pub trait #trait_name: Send + Sync + 'static {
@@ -185,7 +183,12 @@ fn emit_service(name: &str, ops: &[&Operation]) -> TokenStream {
     }
 }
 
-fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operation) -> TokenStream {
+fn emit_handler(
+    api: &Api,
+    trait_name: &str,
+    server_name: &proc_macro2::Ident,
+    op: &Operation,
+) -> TokenStream {
     let trait_name = format_ident!("{}", trait_name);
     let handler = format_ident!("{}_handler", op.name());
     let method = format_ident!("{}", op.name());
@@ -209,26 +212,35 @@ fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operati
             },
         )
     };
-    let (read_body, body_arg) = match &op.body {
-        Some(body) => {
-            let ty = format_ident!("{}", body.type_name);
-            (
-                quote! {
-                    let body: crate::types::#ty = match crate::runtime::__private::read_json(&parts.headers, body, server.body_limit).await {
-                        Ok(body) => body,
-                        Err(err) => return err.into_response(),
-                    };
-                    if let Err(message) = crate::runtime::__private::Validate::validate(&body, &server.checks) {
-                        return crate::runtime::GraphError::bad_request(message).into_response();
-                    }
-                },
-                quote!(body),
-            )
+    let read_body = match op.body.as_ref().map(|body| &body.content) {
+        Some(Content::Json(name)) => {
+            let ty = format_ident!("{}", name);
+            // Only objects have constraints to check.
+            let validate = matches!(api.types.get(name).map(|d| &d.kind), Some(TypeKind::Struct(_))).then(|| quote! {
+                if let Err(message) = crate::runtime::__private::Validate::validate(&body, &server.checks) {
+                    return crate::runtime::GraphError::bad_request(message).into_response();
+                }
+            });
+            quote! {
+                let body: crate::types::#ty = match crate::runtime::__private::read_json(&parts.headers, body, server.body_limit).await {
+                    Ok(body) => body,
+                    Err(err) => return err.into_response(),
+                };
+                #validate
+            }
         }
-        None => (quote!(let _ = body;), quote!()),
+        Some(Content::Bytes) => quote! {
+            let body = match crate::runtime::__private::read_bytes(body, server.body_limit).await {
+                Ok(body) => body,
+                Err(err) => return err.into_response(),
+            };
+        },
+        // Text request bodies are left out with their operations when lowering.
+        Some(Content::Text(_)) | None => quote!(let _ = body;),
     };
     let read_query = params::emit_read(op);
     let query_arg = read_query.as_ref().map(|_| quote!(params,));
+    let body_arg = op.body.as_ref().map(|_| quote!(body));
     let doc = format!(" Answers {}.", routes_doc(op));
     quote! {
         #[doc = #doc]
@@ -254,95 +266,12 @@ fn emit_handler(trait_name: &str, server_name: &proc_macro2::Ident, op: &Operati
     }
 }
 
-fn emit_response(op: &Operation) -> TokenStream {
-    let name = response_name(op);
-    let doc = doc_attr(&format!(
-        "The answers `{}` may give. Only documented statuses can be built.",
-        op.name()
-    ));
-    let mut variants = Vec::new();
-    let mut arms = Vec::new();
-    for success in &op.success {
-        let variant = status_variant(success.status);
-        let status = success.status;
-        let status_code = status_code(status);
-        let vdoc = format!(" `{status}`: {}", success.doc);
-        match &success.body {
-            Some(body) => {
-                let ty = format_ident!("{}", body);
-                variants.push(quote!(#[doc = #vdoc] #variant(crate::types::#ty),));
-                arms.push(quote! {
-                    Self::#variant(body) => crate::runtime::__private::json_response(
-                        #status_code,
-                        &body,
-                    ),
-                });
-            }
-            None => {
-                variants.push(quote!(#[doc = #vdoc] #variant,));
-                arms.push(quote! {
-                    Self::#variant => #status_code.into_response(),
-                });
-            }
-        }
-    }
-    if let Some(error) = &op.error_type {
-        let error = format_ident!("{}", error);
-        for status in &op.error_statuses {
-            match status {
-                ErrorStatus::Class(ErrorClass::Client) => {
-                    variants.push(quote! {
-                        /// `4XX`: a client error with its OData error body.
-                        ClientError(crate::runtime::server::ClientErrorStatus, crate::types::#error),
-                    });
-                    arms.push(quote!(Self::ClientError(status, body) => crate::runtime::__private::json_response(status.status(), &body),));
-                }
-                ErrorStatus::Class(ErrorClass::Server) => {
-                    variants.push(quote! {
-                        /// `5XX`: a server error with its OData error body.
-                        ServerError(crate::runtime::server::ServerErrorStatus, crate::types::#error),
-                    });
-                    arms.push(quote!(Self::ServerError(status, body) => crate::runtime::__private::json_response(status.status(), &body),));
-                }
-                ErrorStatus::Code(code) => {
-                    let variant = format_ident!("Status{}", code);
-                    let code: u16 = *code;
-                    let status_code = status_code(code);
-                    let vdoc = format!(" `{code}` with its error body.");
-                    variants.push(quote!(#[doc = #vdoc] #variant(crate::types::#error),));
-                    arms.push(quote! {
-                        Self::#variant(body) => crate::runtime::__private::json_response(
-                            #status_code,
-                            &body,
-                        ),
-                    });
-                }
-            }
-        }
-    }
-    quote! {
-        #doc
-        #[derive(Clone, Debug, PartialEq)]
-        pub enum #name {
-            #(#variants)*
-        }
-
-        impl ::axum::response::IntoResponse for #name {
-            fn into_response(self) -> ::axum::response::Response {
-                match self {
-                    #(#arms)*
-                }
-            }
-        }
-    }
-}
-
 /// `Validate` for every struct a request body reaches.
 fn emit_validations(api: &Api) -> TokenStream {
     let mut pending: Vec<String> = api
         .operations
         .iter()
-        .filter_map(|op| op.body.as_ref().map(|b| b.type_name.clone()))
+        .filter_map(|op| op.body.as_ref()?.content.json_type().map(str::to_owned))
         .collect();
     let mut seen = BTreeSet::new();
     while let Some(name) = pending.pop() {
@@ -425,6 +354,7 @@ fn value_check(
             }
             // A resource is what the sender says it is; nothing in it is checked.
             TypeKind::Resource(_) => None,
+            TypeKind::Alias(alias) => value_check(api, &alias.ty, wire, checks, value),
         },
         FieldType::Array(item) => {
             let inner = value_check(api, item, wire, checks, quote!(item))?;

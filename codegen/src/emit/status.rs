@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 /// An HTTP status as a constant where the `http` crate names it, or else as a conversion that
-/// cannot fail for the codes the model holds (200 to 599).
+/// cannot fail for the codes the model holds (100 to 599).
 pub(crate) fn status_code(code: u16) -> TokenStream {
     match STATUS_NAMES.binary_search_by_key(&code, |(c, _)| *c) {
         Ok(index) => {
@@ -16,8 +16,11 @@ pub(crate) fn status_code(code: u16) -> TokenStream {
     }
 }
 
-/// The statuses from 200 to 599 that the `http` crate names, sorted by code.
+/// The statuses from 100 to 599 that the `http` crate names, sorted by code.
 const STATUS_NAMES: &[(u16, &str)] = &[
+    (100, "CONTINUE"),
+    (101, "SWITCHING_PROTOCOLS"),
+    (102, "PROCESSING"),
     (200, "OK"),
     (201, "CREATED"),
     (202, "ACCEPTED"),

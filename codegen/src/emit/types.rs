@@ -6,7 +6,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::doc_attr;
-use crate::model::{Api, EnumDef, Field, FieldType, ResourceDef, StructDef, TypeDef, TypeKind};
+use crate::model::{
+    AliasDef, Api, EnumDef, Field, FieldType, ResourceDef, StructDef, TypeDef, TypeKind,
+};
 
 /// Emits `src/types.rs`.
 pub(crate) fn emit(api: &Api) -> TokenStream {
@@ -14,6 +16,7 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         TypeKind::Struct(s) => emit_struct(api, def, s),
         TypeKind::Enum(e) => emit_enum(def, e),
         TypeKind::Resource(r) => emit_resource(def, r),
+        TypeKind::Alias(a) => emit_alias(def, a),
     });
     let derived = emit_derived_accessors(api);
     let resource_paths = emit_resource_paths(api);
@@ -111,6 +114,9 @@ pub(crate) fn rust_type(ty: &FieldType) -> TokenStream {
     match ty {
         FieldType::String => quote!(::std::string::String),
         FieldType::Bool => quote!(bool),
+        FieldType::I8 => quote!(i8),
+        FieldType::U8 => quote!(u8),
+        FieldType::I16 => quote!(i16),
         FieldType::I32 => quote!(i32),
         FieldType::I64 => quote!(i64),
         FieldType::F64 => quote!(f64),
@@ -138,6 +144,7 @@ fn has_default(api: &Api, ty: &FieldType) -> bool {
                 .fields
                 .iter()
                 .all(|f| !f.required || has_default(api, &f.ty)),
+            Some(TypeKind::Alias(alias)) => has_default(api, &alias.ty),
             _ => false,
         },
         _ => true,
@@ -360,6 +367,30 @@ fn emit_field(field: &Field, odata_type: Option<&str>) -> TokenStream {
             #doc
             pub #name: ::std::option::Option<#ty>,
         }
+    }
+}
+
+/// A named schema that is neither an object nor a string enum: an alias of its value type, with
+/// its format and members in the doc. An enum of values that are not all strings is any JSON value,
+/// so that values it does not list are kept.
+fn emit_alias(def: &TypeDef, a: &AliasDef) -> TokenStream {
+    let name = format_ident!("{}", def.name);
+    let mut doc = type_doc(def, &[]);
+    if let Some(format) = &a.format {
+        doc.push_str(&format!(" Format `{format}`."));
+    }
+    if !a.members.is_empty() {
+        let members: Vec<String> = a.members.iter().map(|m| format!("`{m}`")).collect();
+        doc.push_str(&format!(
+            " One of {}; other values are kept as they come.",
+            members.join(", ")
+        ));
+    }
+    let doc = doc_attr(&doc);
+    let ty = rust_type(&a.ty);
+    quote! {
+        #doc
+        pub type #name = #ty;
     }
 }
 

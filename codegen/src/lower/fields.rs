@@ -120,8 +120,8 @@ impl<'a> TypeSpace<'a> {
             SchemaKind::Type(Type::Boolean(_)) => FieldType::Bool,
             SchemaKind::Type(Type::Integer(integer)) => integer_type(format_name(&integer.format)),
             SchemaKind::Type(Type::Number(number)) => match format_name(&number.format) {
-                Some("int32") | Some("int64") => integer_type(format_name(&number.format)),
-                _ => FieldType::F64,
+                format @ Some(_) => integer_type(format),
+                None => FieldType::F64,
             },
             SchemaKind::Type(Type::Array(array)) => {
                 let item_at = at.join("items");
@@ -176,16 +176,24 @@ fn string_checks(schema: &Schema) -> StringChecks {
     StringChecks { prefix, uri }
 }
 
+/// The integer type of an integer format; `int64` for none.
 fn integer_type(format: Option<&str>) -> FieldType {
     match format {
+        Some("int8") => FieldType::I8,
+        Some("uint8") => FieldType::U8,
+        Some("int16") => FieldType::I16,
         Some("int32") => FieldType::I32,
         _ => FieldType::I64,
     }
 }
 
+/// The integer format of a schema, if it has one.
 fn format_name<T: std::fmt::Debug>(format: &VariantOrUnknownOrEmpty<T>) -> Option<&'static str> {
     match format {
         VariantOrUnknownOrEmpty::Unknown(name) => match name.as_str() {
+            "int8" => Some("int8"),
+            "uint8" => Some("uint8"),
+            "int16" => Some("int16"),
             "int32" => Some("int32"),
             "int64" => Some("int64"),
             _ => None,

@@ -2,6 +2,8 @@
 //! operations, then the notification deliveries. Inline types are named as the passes meet them.
 
 mod fields;
+mod media;
+mod names;
 mod normalize;
 mod notifications;
 mod operations;
@@ -22,7 +24,7 @@ use crate::pointer::Pointer;
 pub(crate) fn lower(doc: &OpenAPI, settings: &Settings) -> Result<Api> {
     let mut types = schemas::TypeSpace::new(doc, &settings.namespace_prefix);
     types.lower_components()?;
-    let operations = operations::lower(doc, &mut types)?;
+    let (operations, warnings) = operations::lower(doc, &mut types)?;
     let notifications = notifications::lower(doc, &types)?;
     let default_base_url = doc
         .servers
@@ -42,6 +44,7 @@ pub(crate) fn lower(doc: &OpenAPI, settings: &Settings) -> Result<Api> {
         types: types.into_types(),
         operations,
         notifications,
+        warnings,
     })
 }
 
@@ -50,7 +53,7 @@ mod tests {
     use crate::Settings;
 
     #[test]
-    fn a_clashing_name_keeps_its_namespace_less_the_prefix() {
+    fn clashing_names_take_their_namespace_less_the_prefix() {
         let spec = "openapi: 3.0.3
 info: {title: t, version: '1'}
 servers: [{url: 'https://example.test'}]
@@ -60,11 +63,14 @@ components:
     contoso.call: {type: object}
     contoso.zeta.call: {type: object}
 ";
-        for (prefix, qualified) in [("contoso.", "ZetaCall"), ("", "ContosoZetaCall")] {
+        for (prefix, names) in [
+            ("contoso.", ["Call", "ZetaCall"]),
+            ("", ["ContosoCall", "ZetaCall"]),
+        ] {
             let api = crate::parse(spec, Settings::new().with_namespace_prefix(prefix))
                 .expect("the spec lowers");
-            let names: Vec<&str> = api.types.keys().map(String::as_str).collect();
-            assert_eq!(names, ["Call", qualified], "prefix `{prefix}`");
+            let got: Vec<&str> = api.types.keys().map(String::as_str).collect();
+            assert_eq!(got, names, "prefix `{prefix}`");
         }
     }
 }

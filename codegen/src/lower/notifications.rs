@@ -4,9 +4,9 @@
 
 use openapiv3::{OpenAPI, Operation as OaOperation, PathItem, ReferenceOr, StatusCode};
 
+use super::media::json_content;
 use super::normalize::{self, Normalized};
 use super::operations;
-use super::responses::json_content;
 use super::schemas::TypeSpace;
 use crate::error::{Error, Result};
 use crate::ident;

@@ -5,12 +5,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{OpenAPI, Operation as OaOperation, Parameter, PathItem, ReferenceOr};
 
-use super::responses::{self, json_body_type};
+use super::media;
+use super::names;
+use super::parameters;
+use super::refs;
+use super::responses;
 use super::schemas::TypeSpace;
-use super::{parameters, refs};
 use crate::error::{Error, Result};
 use crate::ident;
-use crate::model::{HttpMethod, Operation, OperationPath, PathParam, RequestBody};
+use crate::model::{HttpMethod, Operation, OperationPath, PathParam, RequestBody, Warning};
 use crate::pointer::Pointer;
 
 /// The extension that names the operation a deprecated alias path serves.
@@ -66,28 +69,48 @@ pub(super) fn operation_id(site: &Site<'_>) -> Result<String> {
 }
 
 /// Lowers every operation; an operation marked as an alias becomes one more path of its primary.
-pub(super) fn lower<'a>(doc: &'a OpenAPI, types: &mut TypeSpace<'a>) -> Result<Vec<Operation>> {
-    let mut operations: Vec<Operation> = Vec::new();
-    let mut aliases = Vec::new();
-    let mut method_names = BTreeSet::new();
+/// An operation whose bodies the generator cannot handle is left out, with a warning, and so are
+/// its aliases. Names are given before anything is lowered (`names`), so that inline types are
+/// named after the operation's method.
+pub(super) fn lower<'a>(
+    doc: &'a OpenAPI,
+    types: &mut TypeSpace<'a>,
+) -> Result<(Vec<Operation>, Vec<Warning>)> {
+    let mut kept = Vec::new();
+    let mut warnings = Vec::new();
+    let mut left_out = BTreeSet::new();
     for site in sites(doc)? {
-        let mut lowered = lower_operation(doc, types, &site)?;
-        match site
-            .operation
-            .extensions
-            .get(SAME_OPERATION_AS)
-            .and_then(|v| v.as_str())
-        {
-            Some(primary) => aliases.push((primary, site.at, lowered)),
-            None => {
-                let name = std::mem::take(&mut lowered.primary.client_method);
-                lowered.primary.client_method = ident::unique(name, &mut method_names);
-                operations.push(lowered);
+        let id = operation_id(&site)?;
+        match unhandled(doc, &site)? {
+            Some(unhandled) => {
+                warnings.push(unhandled.warning(&id));
+                left_out.insert(id);
             }
+            None => kept.push((site, id)),
         }
     }
-    for (primary_id, alias_at, alias) in aliases {
-        let at = alias_at.join(SAME_OPERATION_AS);
+    let (primaries, aliases): (Vec<_>, Vec<_>) = kept
+        .into_iter()
+        .partition(|(site, _)| alias_of(site).is_none());
+    let ids: Vec<&str> = primaries.iter().map(|(_, id)| id.as_str()).collect();
+    let mut method_names = names::reserved();
+    let mut operations = Vec::new();
+    for ((site, _), name) in primaries.iter().zip(names::methods(&ids)) {
+        method_names.insert(name.clone());
+        operations.push(lower_operation(doc, types, site, name)?);
+    }
+    for (site, id) in &aliases {
+        let primary_id = alias_of(site).unwrap_or_default();
+        let at = site.at.join(SAME_OPERATION_AS);
+        if left_out.contains(primary_id) {
+            warnings.push(Warning {
+                pointer: at.to_string(),
+                message: format!(
+                    "the operation `{id}` is left out with `{primary_id}`, the operation it serves"
+                ),
+            });
+            continue;
+        }
         let Some(primary) = operations
             .iter_mut()
             .find(|op| op.primary.operation_id == primary_id)
@@ -99,6 +122,9 @@ pub(super) fn lower<'a>(doc: &'a OpenAPI, types: &mut TypeSpace<'a>) -> Result<V
                 ),
             ));
         };
+        // Lowered under the primary's name, its inline types are the primary's.
+        let mut alias = lower_operation(doc, types, site, primary.name().to_owned())?;
+        alias.primary.client_method = names::alias_method(id, &mut method_names);
         let params_match = primary
             .path_params
             .iter()
@@ -107,6 +133,7 @@ pub(super) fn lower<'a>(doc: &'a OpenAPI, types: &mut TypeSpace<'a>) -> Result<V
         if primary.method != alias.method
             || primary.body != alias.body
             || primary.success != alias.success
+            || primary.other != alias.other
             || !params_match
             || primary.params != alias.params
         {
@@ -117,25 +144,36 @@ pub(super) fn lower<'a>(doc: &'a OpenAPI, types: &mut TypeSpace<'a>) -> Result<V
                 ),
             ));
         }
-        let mut path = alias.primary;
-        let short = ident::method_name(&path.operation_id);
-        path.client_method = if method_names.contains(&short) {
-            ident::unique(
-                ident::qualified_method_name(&path.operation_id),
-                &mut method_names,
-            )
-        } else {
-            ident::unique(short, &mut method_names)
-        };
-        primary.aliases.push(path);
+        primary.aliases.push(alias.primary);
     }
-    Ok(operations)
+    names::services(&mut operations);
+    Ok((operations, warnings))
+}
+
+/// The operation an alias path serves (`x-graph-same-operation-as`), if the site is one.
+fn alias_of<'a>(site: &Site<'a>) -> Option<&'a str> {
+    site.operation
+        .extensions
+        .get(SAME_OPERATION_AS)
+        .and_then(|v| v.as_str())
+}
+
+/// The first body of an operation the generator cannot handle, if any.
+fn unhandled(doc: &OpenAPI, site: &Site<'_>) -> Result<Option<media::Unhandled>> {
+    if let Some(body) = &site.operation.request_body {
+        let (body, body_at) = refs::resolve(doc, body, &site.at.join("requestBody"))?;
+        if let Some(unhandled) = media::unhandled(doc, &body.content, &body_at, true)? {
+            return Ok(Some(unhandled));
+        }
+    }
+    responses::unhandled(doc, site.operation, &site.at)
 }
 
 fn lower_operation<'a>(
     doc: &'a OpenAPI,
     types: &mut TypeSpace<'a>,
     site: &Site<'a>,
+    name: String,
 ) -> Result<Operation> {
     let Site {
         template,
@@ -145,7 +183,6 @@ fn lower_operation<'a>(
     } = site;
     let method = http_method(site.method, at)?;
     let operation_id = operation_id(site)?;
-    let name = ident::method_name(&operation_id);
     let declared = parameters::merged(doc, site)?;
     let path_params = path_params(site, &declared)?;
     let taken = path_params.iter().map(|p| p.name.clone()).collect();
@@ -182,6 +219,7 @@ fn lower_operation<'a>(
         params,
         body,
         success: responses.success,
+        other: responses.other,
         error_type: responses.error_type,
         error_statuses: responses.error_statuses,
         summary: operation.summary.clone(),
@@ -191,7 +229,7 @@ fn lower_operation<'a>(
     })
 }
 
-/// The JSON request body of the operation at `at`; an inline body type is named after `name`.
+/// The request body of the operation at `at`; an inline body type is named after `name`.
 fn request_body<'a>(
     doc: &'a OpenAPI,
     types: &mut TypeSpace<'a>,
@@ -201,14 +239,15 @@ fn request_body<'a>(
 ) -> Result<RequestBody> {
     let (body, body_at) = refs::resolve(doc, body, &at.join("requestBody"))?;
     let hint = format!("{}RequestBody", ident::variant_name(name));
-    let type_name = json_body_type(types, &body.content, &hint, &body_at)?.ok_or_else(|| {
-        Error::unsupported(
-            &body_at.join("content"),
-            "the request body needs `application/json` content",
-        )
-    })?;
+    let content =
+        media::content(types, &body.content, &hint, &body_at, true)?.ok_or_else(|| {
+            Error::unsupported(
+                &body_at.join("content"),
+                "the request body needs content, such as `application/json`",
+            )
+        })?;
     Ok(RequestBody {
-        type_name,
+        content,
         required: body.required,
         doc: body.description.clone(),
     })

@@ -5,11 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3::{OpenAPI, ReferenceOr, Schema, SchemaKind, Type};
 
+use openapiv3::VariantOrUnknownOrEmpty;
+
 use super::fields::{FieldsBuilder, Object};
+use super::normalize::Normalized;
 use super::refs;
 use crate::error::{Error, Result};
 use crate::ident;
-use crate::model::{EnumDef, EnumMember, FieldType, TypeDef, TypeKind};
+use crate::model::{AliasDef, EnumDef, EnumMember, FieldType, TypeDef, TypeKind};
 use crate::pointer::Pointer;
 
 /// The extension that gives the `@odata.type` value naming a type on the wire.
@@ -28,40 +31,28 @@ pub(super) struct TypeSpace<'a> {
 }
 
 impl<'a> TypeSpace<'a> {
-    /// Gives every component schema its Rust name. Short names go first, in name order, so that a
-    /// clash is settled the same way on every run; a clashing name keeps its namespace, less
-    /// `namespace_prefix`.
+    /// Gives every component schema its Rust name: the last segment of its name; names that clash
+    /// take one more segment of their namespace (less `namespace_prefix`) until they do not
+    /// ([`ident::settle`]).
     pub(super) fn new(doc: &'a OpenAPI, namespace_prefix: &str) -> Self {
-        let mut space = Self {
-            doc,
-            component_names: BTreeMap::new(),
-            taken: BTreeSet::new(),
-            types: BTreeMap::new(),
-            in_progress: BTreeSet::new(),
-        };
         let mut spec_names: Vec<&String> = doc
             .components
             .iter()
             .flat_map(|components| components.schemas.keys())
             .collect();
         spec_names.sort();
-        let mut pending = Vec::new();
-        for spec_name in spec_names {
-            let short = ident::type_name(spec_name);
-            if space.taken.insert(short.clone()) {
-                space.component_names.insert(spec_name.clone(), short);
-            } else {
-                pending.push(spec_name);
-            }
+        let candidates: Vec<Vec<String>> = spec_names
+            .iter()
+            .map(|name| ident::type_name_candidates(name, namespace_prefix))
+            .collect();
+        let names = ident::settle(&candidates, &BTreeSet::new());
+        Self {
+            doc,
+            taken: names.iter().cloned().collect(),
+            component_names: spec_names.into_iter().cloned().zip(names).collect(),
+            types: BTreeMap::new(),
+            in_progress: BTreeSet::new(),
         }
-        for spec_name in pending {
-            let name = ident::unique(
-                ident::qualified_type_name(spec_name, namespace_prefix),
-                &mut space.taken,
-            );
-            space.component_names.insert(spec_name.clone(), name);
-        }
-        space
     }
 
     /// The types lowered so far, by Rust name.
@@ -123,7 +114,11 @@ impl<'a> TypeSpace<'a> {
             return unreachable_component(&pointer);
         };
         let doc = schema.schema_data.description.clone().unwrap_or_default();
-        let kind = match self.lower_named_shape(schema, &rust_name, &pointer)? {
+        let shape = match self.alias(schema, &rust_name, &pointer)? {
+            Some(alias) => TypeKind::Alias(alias),
+            None => self.lower_named_shape(schema, &rust_name, &pointer)?,
+        };
+        let kind = match shape {
             TypeKind::Struct(mut def) => {
                 def.odata_type = schema
                     .schema_data
@@ -149,7 +144,8 @@ impl<'a> TypeSpace<'a> {
         Ok(())
     }
 
-    /// Lowers a schema that becomes a named type: an object (possibly through `allOf`) or a string enum.
+    /// Lowers a schema that becomes a named type: an object (possibly through `allOf`) or a string
+    /// enum.
     fn lower_named_shape(
         &mut self,
         schema: &'a Schema,
@@ -175,7 +171,8 @@ impl<'a> TypeSpace<'a> {
                 {
                     return Err(Error::unsupported(
                         &at.join("enum"),
-                        "only string enums are supported; write the members as strings",
+                        "an inline enum must list strings; name it as a component schema to keep \
+                         other values",
                     ));
                 }
                 Ok(TypeKind::Enum(enum_def(&values, at)?))
@@ -193,10 +190,71 @@ impl<'a> TypeSpace<'a> {
             }
             _ => Err(Error::unsupported(
                 at,
-                "a named schema must be an object (`type: object`, possibly through `allOf`) or a string enum; \
-                 describe other shapes inline where they are used",
+                "this schema is not supported as a type: a type is an object (`type: object`, \
+                 possibly through `allOf`), an enum, or a component that names a scalar or an \
+                 array; describe a union (`anyOf`, `oneOf`) as an object with its properties",
             )),
         }
+    }
+
+    /// The alias a component schema becomes when it is neither an object nor a string enum: an
+    /// integer (`ODataCountResponse`), a string with a format, an array, or an enum whose members
+    /// are not all strings (kept as any JSON value, so that values it does not list survive).
+    fn alias(
+        &mut self,
+        schema: &'a Schema,
+        rust_name: &str,
+        at: &Pointer,
+    ) -> Result<Option<AliasDef>> {
+        let (format, members) = match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) if string.enumeration.is_empty() => {
+                (format(&string.format), Vec::new())
+            }
+            SchemaKind::Type(Type::Integer(integer)) => (
+                format(&integer.format),
+                integer
+                    .enumeration
+                    .iter()
+                    .flatten()
+                    .map(i64::to_string)
+                    .collect(),
+            ),
+            SchemaKind::Type(Type::Number(number)) => (
+                format(&number.format),
+                number
+                    .enumeration
+                    .iter()
+                    .flatten()
+                    .map(f64::to_string)
+                    .collect(),
+            ),
+            SchemaKind::Type(Type::Boolean(_)) | SchemaKind::Type(Type::Array(_)) => {
+                (None, Vec::new())
+            }
+            SchemaKind::Any(any)
+                if !any.enumeration.is_empty()
+                    && any
+                        .enumeration
+                        .iter()
+                        .any(|v| !v.is_string() && !v.is_null()) =>
+            {
+                let members = any.enumeration.iter().map(|v| v.to_string()).collect();
+                let ty = FieldType::Json;
+                return Ok(Some(AliasDef {
+                    ty,
+                    format: any.format.clone(),
+                    members,
+                }));
+            }
+            _ => return Ok(None),
+        };
+        let hint = format!("{rust_name}Item");
+        let ty = self.field_type(Normalized::Inline(schema), &hint, at)?;
+        Ok(Some(AliasDef {
+            ty,
+            format,
+            members,
+        }))
     }
 
     /// An object made of `allOf` members (bases by `$ref`, or inline objects) and its own
@@ -222,10 +280,10 @@ impl<'a> TypeSpace<'a> {
                             bases.push(base_rust.clone());
                             bases.extend(base.bases.iter().cloned());
                         }
-                        Some(TypeKind::Enum(_)) => {
+                        Some(TypeKind::Enum(_) | TypeKind::Alias(_)) => {
                             return Err(Error::unsupported(
                                 &member_at,
-                                "`allOf` may only combine objects; this member is an enum",
+                                "`allOf` may only combine objects; this member is not one",
                             ));
                         }
                         // Resource unions are inline types, never components.
@@ -301,6 +359,16 @@ impl<'a> TypeSpace<'a> {
             },
         );
         Ok(FieldType::Named(name))
+    }
+}
+
+/// A schema's `format` as the spec spells it, such as `date-time`.
+fn format<T: std::fmt::Debug>(format: &VariantOrUnknownOrEmpty<T>) -> Option<String> {
+    use heck::ToKebabCase;
+    match format {
+        VariantOrUnknownOrEmpty::Item(item) => Some(format!("{item:?}").to_kebab_case()),
+        VariantOrUnknownOrEmpty::Unknown(name) => Some(name.clone()),
+        VariantOrUnknownOrEmpty::Empty => None,
     }
 }
 
