@@ -1,5 +1,6 @@
-//! Project automation: `cargo xtask codegen [--check] [--spec FILE --out DIR]`. This file only reads
-//! the command line; the work is done by the `xtask` library.
+//! Project automation: `cargo xtask codegen [--check] [--spec FILE --out DIR]`,
+//! `cargo xtask slice --from FILE --operation ID... --out FILE` and `cargo xtask drift --from FILE`.
+//! This file only reads the command line; the work is done by the `xtask` library.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,6 +38,26 @@ enum Command {
         #[arg(long, value_name = "DIR", requires = "out")]
         shared_runtime: Option<PathBuf>,
     },
+    /// Cut operations and webhooks, with every component they reach, out of an OpenAPI document
+    /// (such as Microsoft's official one) after applying an overlay, and write the cut as YAML.
+    Slice {
+        /// The OpenAPI document to cut from (YAML or JSON).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The `operationId`s to keep, each with every path that serves it (its aliases name it in
+        /// `x-graph-same-operation-as`).
+        #[arg(long = "operation", value_name = "ID", required = true, num_args = 1..)]
+        operations: Vec<String>,
+        /// The webhooks to keep, by their names under `x-webhooks` (or `webhooks`).
+        #[arg(long, value_name = "NAME", num_args = 1..)]
+        webhooks: Vec<String>,
+        /// An OpenAPI Overlay 1.0.0 document to apply to FILE before cutting.
+        #[arg(long, value_name = "OVERLAY")]
+        overlay: Option<PathBuf>,
+        /// The YAML file to write; it is replaced atomically.
+        #[arg(long, value_name = "OUT")]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -61,6 +82,20 @@ fn main() -> ExitCode {
             };
             xtask::codegen::run(&target, mode, &mut std::io::stderr())
         }
+        Command::Slice {
+            from,
+            operations,
+            webhooks,
+            overlay,
+            out,
+        } => xtask::slice::Slice {
+            from,
+            operations,
+            webhooks,
+            overlay,
+            out,
+        }
+        .run(&mut std::io::stderr()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
