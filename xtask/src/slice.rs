@@ -136,10 +136,11 @@ pub(crate) fn cut(
                 .then_some((template, Value::Object(keep)))
         })
         .collect();
-    let webhook_key = if root.contains_key("x-webhooks") {
-        "x-webhooks"
-    } else {
+    // OpenAPI 3.0 has webhooks only as the extension `x-webhooks`; 3.1 has `webhooks`.
+    let webhook_key = if root.contains_key("webhooks") && !root.contains_key("x-webhooks") {
         "webhooks"
+    } else {
+        "x-webhooks"
     };
     let mut hooks = Map::new();
     for name in webhooks {
@@ -261,13 +262,20 @@ fn kept_paths(
     (items, found)
 }
 
-/// `, such as …` with up to three `operationId`s that share the last word of `id`.
+/// `, such as …` with up to three `operationId`s whose last word (after `.` or `_`) contains the
+/// last word of `id` or is contained in it.
 fn suggestions(root: &Map<String, Value>, id: &str) -> String {
-    let word = id.rsplit(['.', '_']).next().unwrap_or(id).to_lowercase();
+    let last_word = |id: &str| id.rsplit(['.', '_']).next().unwrap_or(id).to_lowercase();
+    let word = last_word(id);
     let (_, found) = kept_paths(root);
     let close: Vec<String> = found
         .into_iter()
-        .filter(|candidate| !word.is_empty() && candidate.to_lowercase().contains(&word))
+        .filter(|candidate| {
+            let other = last_word(candidate);
+            !word.is_empty()
+                && !other.is_empty()
+                && (other.contains(&word) || word.contains(&other))
+        })
         .take(3)
         .map(|candidate| format!("`{candidate}`"))
         .collect();
