@@ -2,7 +2,9 @@
 //! [`slice::Slice::run`] or [`drift::run`], and tests call them in-process.
 
 pub mod codegen;
+mod diff;
 mod document;
+pub mod drift;
 mod format;
 mod overlay;
 mod reach;

@@ -58,6 +58,29 @@ enum Command {
         #[arg(long, value_name = "OUT")]
         out: PathBuf,
     },
+    /// Compare the spec with a newer official document: cut the spec's operations and webhooks
+    /// from it again (with the overlay) and classify each difference as safe for the generated
+    /// crate or breaking.
+    ///
+    /// Exit status: 0 when nothing breaking changed, 1 when something did, 2 on an error (a file
+    /// that cannot be read, an invalid overlay, a bad command line).
+    #[command(
+        after_help = "Exit status: 0 nothing breaking changed, 1 something breaking changed, 2 error."
+    )]
+    Drift {
+        /// The newer official document (YAML or JSON).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The spec to compare [default: spec/graph-calls.yaml].
+        #[arg(long, value_name = "SPEC")]
+        spec: Option<PathBuf>,
+        /// The overlay the spec was cut with [default: spec/overlay.yaml, unless --spec is given].
+        #[arg(long, value_name = "OVERLAY")]
+        overlay: Option<PathBuf>,
+        /// Print the report as JSON, for CI.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -96,6 +119,26 @@ fn main() -> ExitCode {
             out,
         }
         .run(&mut std::io::stderr()),
+        Command::Drift {
+            from,
+            spec,
+            overlay,
+            json,
+        } => {
+            let drift = xtask::drift::Drift {
+                from,
+                spec,
+                overlay,
+            };
+            match drift.run(json, &mut std::io::stdout()) {
+                Ok(false) => Ok(()),
+                Ok(true) => return ExitCode::from(1),
+                Err(err) => {
+                    let _ = writeln!(std::io::stderr(), "error: {err:#}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

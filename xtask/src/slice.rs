@@ -6,7 +6,7 @@
 //! of the result, `x-generated-by`, says which command wrote it.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde_json::{Map, Value};
@@ -66,15 +66,7 @@ impl Slice {
     pub fn render(&self) -> anyhow::Result<String> {
         let names = Names::new();
         let from = names.show(&self.from);
-        let mut doc = document::read(&self.from, &from)?;
-        if let Some(path) = &self.overlay {
-            let shown = names.show(path);
-            let overlay = Overlay::parse(&document::read(path, &shown)?)
-                .with_context(|| format!("the overlay {shown} is not valid"))?;
-            overlay
-                .apply(&mut doc)
-                .with_context(|| format!("cannot apply the overlay {shown} to {from}"))?;
-        }
+        let doc = read_with_overlay(&self.from, self.overlay.as_deref(), &names)?;
         let mut sliced = cut(&doc, &self.operations, &self.webhooks)
             .with_context(|| format!("cannot slice {from}"))?;
         let note = format!(
@@ -96,6 +88,25 @@ impl Slice {
         }
         Ok(())
     }
+}
+
+/// The document at `from` with the overlay at `overlay` applied.
+pub(crate) fn read_with_overlay(
+    from: &Path,
+    overlay: Option<&Path>,
+    names: &Names,
+) -> anyhow::Result<Value> {
+    let shown_from = names.show(from);
+    let mut doc = document::read(from, &shown_from)?;
+    if let Some(path) = overlay {
+        let shown = names.show(path);
+        let overlay = Overlay::parse(&document::read(path, &shown)?)
+            .with_context(|| format!("the overlay {shown} is not valid"))?;
+        overlay
+            .apply(&mut doc)
+            .with_context(|| format!("cannot apply the overlay {shown} to {shown_from}"))?;
+    }
+    Ok(doc)
 }
 
 /// The part of `doc` that the operations `ids` (with their aliases) and the webhooks `webhooks`
@@ -223,6 +234,14 @@ pub(crate) fn cut(
         );
     }
     Ok(out)
+}
+
+/// The `operationId`s of `doc`, and those its aliases name.
+pub(crate) fn operation_ids(doc: &Value) -> BTreeSet<String> {
+    match doc.as_object() {
+        Some(root) => kept_paths(root).1.into_iter().map(str::to_owned).collect(),
+        None => BTreeSet::new(),
+    }
 }
 
 /// Every path item with the `(method, id)` of each operation it holds: its `operationId`, or the
