@@ -10,7 +10,8 @@ use anyhow::Context;
 use serde_json::{Value, json};
 
 use crate::codegen::Names;
-use crate::diff::{self, Change, Severity};
+use crate::diff;
+pub use crate::diff::{Change, Severity};
 use crate::document;
 use crate::overlay::Overlay;
 use crate::project_root;

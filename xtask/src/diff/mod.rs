@@ -120,8 +120,9 @@ impl Diff<'_> {
             };
             if site.tokens != newer.tokens {
                 let message = format!(
-                    "the operation `{id}` moved to `{}`",
-                    pointer(&newer.tokens[1..])
+                    "the operation `{id}` moved to `{} {}`",
+                    newer.tokens[2].to_uppercase(),
+                    newer.tokens[1]
                 );
                 self.push(Severity::Breaking, &site.tokens, "operation-moved", message);
                 continue;

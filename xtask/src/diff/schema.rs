@@ -54,13 +54,12 @@ impl Diff<'_> {
         };
         for key in ["$ref", "type", "format"] {
             if a.get(key) != b.get(key) {
-                let shown = |v: Option<&Value>| {
-                    v.map_or("nothing".to_owned(), |v| format!("`{}`", plain(v)))
-                };
+                let shown =
+                    |v: Option<&Value>| v.map_or("none".to_owned(), |v| format!("`{}`", plain(v)));
                 let message = format!(
-                    "`{key}` is {} instead of {}",
-                    shown(b.get(key)),
-                    shown(a.get(key))
+                    "`{key}` changed from {} to {}",
+                    shown(a.get(key)),
+                    shown(b.get(key))
                 );
                 self.push(Severity::Breaking, at, "retyped", message);
             }
