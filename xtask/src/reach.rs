@@ -25,18 +25,15 @@ enum Role {
 /// The components reached, as `(section, name)`, such as `("schemas", "microsoft.graph.call")`.
 pub(crate) type Components = BTreeMap<(String, String), ()>;
 
-/// The components that the parts of `doc` at `roots` (JSON pointer tokens) reach.
-pub(crate) fn components(doc: &Value, roots: &[Vec<String>]) -> anyhow::Result<Components> {
+/// The components of `doc` that `root`, a document holding the parts of `doc` to keep but no
+/// `components`, reaches. References are resolved in `doc`, and errors name places in it.
+pub(crate) fn components(doc: &Value, root: &Value) -> anyhow::Result<Components> {
     let mut walker = Walker {
         doc,
         reached: BTreeMap::new(),
         queue: VecDeque::new(),
     };
-    for root in roots {
-        if let Some(value) = at(doc, root) {
-            walker.visit(value, &mut root.clone(), true, false)?;
-        }
-    }
+    walker.visit(root, &mut Vec::new(), true, false)?;
     while let Some((section, name)) = walker.queue.pop_front() {
         let role = walker.reached[&(section.clone(), name.clone())];
         let tokens = vec!["components".to_owned(), section, name];

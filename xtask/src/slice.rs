@@ -182,15 +182,8 @@ pub(crate) fn cut(
             }
         }
     }
-    let roots: Vec<Vec<String>> = out.keys().map(|key| vec![key.clone()]).collect();
-    // The roots are read from the cut, so only what it keeps counts.
-    let mut probe = doc.clone();
-    if let Some(map) = probe.as_object_mut() {
-        for (key, value) in &out {
-            map.insert(key.clone(), value.clone());
-        }
-    }
-    let reached = reach::components(&probe, &roots)?;
+    // Only what the cut keeps counts; the cut has no components yet.
+    let reached = reach::components(doc, &Value::Object(out.clone()))?;
     if let Some(components) = root.get("components").and_then(Value::as_object) {
         let mut kept = Map::new();
         for (section, entries) in components {

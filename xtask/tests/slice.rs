@@ -1,6 +1,7 @@
 //! `xtask::slice` in-process: small documents and overlays under `slice/` (one case per file, each
 //! with its snapshot), the project's spec reproduced byte for byte from Microsoft's official
-//! document and `spec/overlay.yaml`, and the spec read as OpenAPI 3.0 with every reference resolved.
+//! document and `spec/overlay.yaml`, and the spec read as OpenAPI 3.0 with every reference and
+//! security scheme resolved.
 
 use std::path::{Path, PathBuf};
 
@@ -118,6 +119,28 @@ fn the_spec_is_openapi_3_0_and_every_reference_resolves() {
             ),
         ]
     );
+
+    // Every security scheme a requirement names is there.
+    let schemes = &doc
+        .components
+        .as_ref()
+        .expect("components")
+        .security_schemes;
+    let requirements = doc.security.iter().flatten().chain(
+        doc.operations()
+            .flat_map(|(_, _, op)| op.security.iter().flatten()),
+    );
+    let mut named = 0;
+    for requirement in requirements {
+        for scheme in requirement.keys() {
+            named += 1;
+            assert!(
+                schemes.contains_key(scheme),
+                "no security scheme `{scheme}`"
+            );
+        }
+    }
+    assert_eq!(named, 2, "the official scheme and the page's bearer token");
 
     let value: Value = serde_saphyr::from_str(&text).expect("YAML");
     let mut references = Vec::new();
