@@ -76,8 +76,17 @@ fn dangling_in(
                         found.push((pointer(path), reference.to_owned()));
                     }
                 }
-                if !matches!(key.as_str(), "example" | "enum") {
-                    dangling_in(doc, inner, path, found);
+                match (key.as_str(), inner) {
+                    ("example" | "enum", _) => {}
+                    // Property names are names, whatever keyword they spell.
+                    ("properties", Value::Object(properties)) => {
+                        for (name, schema) in properties {
+                            path.push(name.clone());
+                            dangling_in(doc, schema, path, found);
+                            path.pop();
+                        }
+                    }
+                    _ => dangling_in(doc, inner, path, found),
                 }
                 path.pop();
             }
@@ -121,6 +130,14 @@ impl Walker<'_> {
                     path.push(key.clone());
                     match (key.as_str(), inner) {
                         ("example" | "enum" | "$ref", _) => {}
+                        // Property names are names, whatever keyword they spell.
+                        ("properties", Value::Object(properties)) => {
+                            for (name, schema) in properties {
+                                path.push(name.clone());
+                                self.visit(schema, path, follow, false)?;
+                                path.pop();
+                            }
+                        }
                         ("security", Value::Array(requirements)) => {
                             self.security(requirements, path)?
                         }

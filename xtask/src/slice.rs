@@ -340,8 +340,13 @@ fn prune_mappings(value: &mut Value, reached: &reach::Components) {
                 });
             }
             for (key, inner) in map.iter_mut() {
-                if key != "example" && key != "enum" {
-                    prune_mappings(inner, reached);
+                match (key.as_str(), inner) {
+                    ("example" | "enum", _) => {}
+                    // Property names are names, whatever keyword they spell.
+                    ("properties", Value::Object(properties)) => properties
+                        .values_mut()
+                        .for_each(|schema| prune_mappings(schema, reached)),
+                    (_, inner) => prune_mappings(inner, reached),
                 }
             }
         }
