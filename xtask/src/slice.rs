@@ -131,20 +131,22 @@ pub(crate) fn cut(
     let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
     let paths: Map<String, Value> = paths
         .into_iter()
-        .filter_map(|(template, item, ids)| {
-            let keep = item
+        .filter(|path| path.ids.iter().any(|(_, id)| wanted.contains(id)))
+        .map(|path| {
+            // Everything but the operations that are not kept.
+            let keep = path
+                .item
                 .iter()
                 .filter(|(key, _)| {
                     !METHODS.contains(&key.as_str())
-                        || ids
+                        || path
+                            .ids
                             .iter()
-                            .any(|(m, id)| m == *key && wanted.contains(id.as_str()))
+                            .any(|(method, id)| method == key && wanted.contains(id))
                 })
                 .map(|(key, value)| (key.clone(), value.clone()))
-                .collect::<Map<_, _>>();
-            ids.iter()
-                .any(|(_, id)| wanted.contains(id.as_str()))
-                .then_some((template, Value::Object(keep)))
+                .collect();
+            (path.template.to_owned(), Value::Object(keep))
         })
         .collect();
     // OpenAPI 3.0 has webhooks only as the extension `x-webhooks`; 3.1 has `webhooks`.
@@ -237,15 +239,16 @@ pub(crate) fn operation_ids(doc: &Value) -> BTreeSet<String> {
     }
 }
 
-/// Every path item with the `(method, id)` of each operation it holds: its `operationId`, or the
-/// one it names as an alias. Also every id found.
-#[allow(clippy::type_complexity)]
-fn kept_paths(
-    root: &Map<String, Value>,
-) -> (
-    Vec<(String, &Map<String, Value>, Vec<(String, String)>)>,
-    BTreeSet<&str>,
-) {
+/// A path item and the `(method, id)` of each operation it holds: its `operationId`, or the one
+/// it names as an alias.
+struct PathOperations<'a> {
+    template: &'a str,
+    item: &'a Map<String, Value>,
+    ids: Vec<(&'static str, &'a str)>,
+}
+
+/// Every path item with its operations, and every id found.
+fn kept_paths(root: &Map<String, Value>) -> (Vec<PathOperations<'_>>, BTreeSet<&str>) {
     let mut items = Vec::new();
     let mut found = BTreeSet::new();
     for (template, item) in root
@@ -265,11 +268,15 @@ fn kept_paths(
             for key in ["operationId", SAME_OPERATION_AS] {
                 if let Some(id) = operation.get(key).and_then(Value::as_str) {
                     found.insert(id);
-                    ids.push((method.to_owned(), id.to_owned()));
+                    ids.push((method, id));
                 }
             }
         }
-        items.push((template.clone(), item, ids));
+        items.push(PathOperations {
+            template,
+            item,
+            ids,
+        });
     }
     (items, found)
 }
