@@ -111,6 +111,33 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_cannot_be_replaced_is_left_as_it_was_without_a_temporary_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A directory where the file belongs: writing the temporary file works, renaming fails.
+        let path = dir.path().join("spec.yaml");
+        std::fs::create_dir(&path).expect("directory in the way");
+        let error = write_atomically(&path, "text\n", "spec.yaml").expect_err("fails");
+        assert!(
+            format!("{error:#}").contains("cannot replace spec.yaml"),
+            "{error:#}"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .flatten()
+            .map(|entry| entry.file_name())
+            .collect();
+        assert_eq!(left, ["spec.yaml"]);
+
+        let file = dir.path().join("out.yaml");
+        assert!(write_atomically(&file, "a\n", "out.yaml").expect("writes"));
+        assert!(
+            !write_atomically(&file, "a\n", "out.yaml").expect("writes"),
+            "unchanged"
+        );
+        assert_eq!(std::fs::read_to_string(&file).expect("read"), "a\n");
+    }
+
+    #[test]
     fn yaml_round_trips_keys_in_order_and_tricky_scalars() {
         let doc = parse(
             "b: 1\na:\n  '202': {description: x}\n  2XX: {}\n  'yes': 'no'\n  n: '012'\n  e: ''\n  m: \"two\\nlines\"\n",
