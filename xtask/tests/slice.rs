@@ -1,7 +1,8 @@
 //! `xtask::slice` in-process: small documents and overlays under `slice/` (one case per file, each
 //! with its snapshot), the project's spec reproduced byte for byte from Microsoft's official
-//! document and `spec/overlay.yaml`, and the spec read as OpenAPI 3.0 with every reference and
-//! security scheme resolved.
+//! document and `spec/overlay.yaml`, the spec read as OpenAPI 3.0 with every reference and security
+//! scheme resolved, and every discriminator mapping of the overlay kept whole in the spec, each entry
+//! naming a type derived from its base.
 
 use std::path::{Path, PathBuf};
 
@@ -152,6 +153,87 @@ fn the_spec_is_openapi_3_0_and_every_reference_resolves() {
             value.pointer(pointer).is_some(),
             "`{reference}` resolves to nothing"
         );
+    }
+}
+
+#[test]
+fn every_mapping_of_the_overlay_reaches_the_spec_and_names_a_derived_type() {
+    let root = project_root();
+    let read = |path: &str| -> Value {
+        serde_saphyr::from_str(&std::fs::read_to_string(root.join(path)).expect(path)).expect(path)
+    };
+    let overlay = read("spec/overlay.yaml");
+    let spec = read("spec/graph-calls.yaml");
+
+    // A mapping keeps only the schemas in the cut, so an entry whose schema `slice` did not reach
+    // would be gone without an error.
+    let mut written = Vec::new();
+    collect_mappings(&overlay["actions"], &mut written);
+    let mut kept = Vec::new();
+    collect_mappings(&spec, &mut kept);
+    assert_eq!(written.len(), 22, "{written:?}");
+    for entry in &written {
+        assert!(kept.contains(entry), "{entry:?} is not in the spec");
+    }
+
+    // A base's `as_<derived>` methods compare its `@odata.type` with the derived schema's
+    // `x-ms-discriminator-value`: the base declares the property, each schema its mapping names
+    // names itself with the mapping's key and derives from the base.
+    let schemas = spec["components"]["schemas"].as_object().expect("schemas");
+    let mut derived = 0;
+    for (base, schema) in schemas {
+        let Some(mapping) = schema["discriminator"]["mapping"].as_object() else {
+            continue;
+        };
+        assert!(
+            schema["properties"].get("@odata.type").is_some(),
+            "{base} does not declare `@odata.type`"
+        );
+        let base_ref = format!("#/components/schemas/{base}");
+        for (odata_type, target) in mapping {
+            let name = target
+                .as_str()
+                .and_then(|t| t.strip_prefix("#/components/schemas/"))
+                .expect("a schema");
+            let schema = &schemas[name];
+            assert_eq!(
+                schema["x-ms-discriminator-value"].as_str(),
+                Some(odata_type.as_str()),
+                "{name}"
+            );
+            let bases: Vec<_> = schema["allOf"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|member| member["$ref"].as_str())
+                .collect();
+            assert_eq!(bases, [base_ref.as_str()], "{name}");
+            derived += 1;
+        }
+    }
+    assert_eq!(
+        derived, 15,
+        "meetingInfo 3, identity 7, identitySet 1, callOptions 2, mediaConfig 2"
+    );
+}
+
+/// Every entry of every `mapping` below `value`, as `(key, target)`.
+fn collect_mappings(value: &Value, found: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("mapping", Value::Object(mapping)) => found.extend(
+                        mapping
+                            .iter()
+                            .map(|(entry, target)| (entry.clone(), target.clone())),
+                    ),
+                    _ => collect_mappings(inner, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_mappings(item, found)),
+        _ => {}
     }
 }
 
