@@ -46,7 +46,7 @@ pub mod types {
 ///
 /// A calling bot rejects an incoming Teams call, and receives the call notifications (`commsNotifications`) that Microsoft Graph posts to it.
 ///
-/// Version: beta
+/// Version: v1.0-beta
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -93,7 +93,7 @@ impl Client {
 
 impl ClientInfo<crate::runtime::client::ClientState> for Client {
     fn api_version() -> &'static str {
-        "beta"
+        "v1.0-beta"
     }
 
     fn baseurl(&self) -> &str {
@@ -121,9 +121,9 @@ const _: () = {
 impl Client {
     /// Invoke action reject
     ///
-    /// Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification will contain the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API does not end existing calls that have already been answered. Use delete call to end a call.
+    /// Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification contains the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API doesn't end existing calls that have already been answered. Use delete call to end a call.
     ///
-    /// Sends a `POST` request to `/communications/calls/{call-id}/reject`
+    /// Sends a `POST` request to `/communications/calls/{call-id}/microsoft.graph.reject`
     ///
     /// Arguments:
     /// - `call_id`: The unique identifier of call
@@ -134,7 +134,7 @@ impl Client {
         body: &'a crate::types::RejectRequestBody,
     ) -> Result<ResponseValue<()>, Error<crate::types::ODataError>> {
         let url = format!(
-            "{}/communications/calls/{}/reject",
+            "{}/communications/calls/{}/microsoft.graph.reject",
             self.baseurl,
             encode_path(&call_id.to_string()),
         );
@@ -163,8 +163,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => Ok(ResponseValue::empty(response)),
-            204u16 => Ok(ResponseValue::empty(response)),
+            200..=299 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),
@@ -177,9 +176,64 @@ impl Client {
 
     /// Invoke action reject
     ///
-    /// Deprecated path: use `/communications/calls/{call-id}/reject` instead.
+    /// Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification contains the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API doesn't end existing calls that have already been answered. Use delete call to end a call.
     ///
-    /// Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification will contain the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API does not end existing calls that have already been answered. Use delete call to end a call.
+    /// Sends a `POST` request to `/communications/calls/{call-id}/reject`
+    ///
+    /// Arguments:
+    /// - `call_id`: The unique identifier of call
+    /// - `body`: Action parameters
+    pub async fn communications_calls_call_reject<'a>(
+        &'a self,
+        call_id: &'a str,
+        body: &'a crate::types::RejectRequestBody,
+    ) -> Result<ResponseValue<()>, Error<crate::types::ODataError>> {
+        let url = format!(
+            "{}/communications/calls/{}/reject",
+            self.baseurl,
+            encode_path(&call_id.to_string()),
+        );
+
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map.append(
+            ::reqwest::header::HeaderName::from_static("api-version"),
+            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+        );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "communications_calls_call_reject",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200..=299 => Ok(ResponseValue::empty(response)),
+            400u16..=499u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            500u16..=599u16 => Err(Error::ErrorResponse(
+                ResponseValue::from_response(response).await?,
+            )),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+
+    /// Invoke action reject
+    ///
+    /// Deprecated path: use `/communications/calls/{call-id}/microsoft.graph.reject` instead.
+    ///
+    /// Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification contains the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API doesn't end existing calls that have already been answered. Use delete call to end a call.
     ///
     /// Sends a `POST` request to `/app/calls/{call-id}/reject`
     ///
@@ -221,8 +275,7 @@ impl Client {
         self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            202u16 => Ok(ResponseValue::empty(response)),
-            204u16 => Ok(ResponseValue::empty(response)),
+            200..=299 => Ok(ResponseValue::empty(response)),
             400u16..=499u16 => Err(Error::ErrorResponse(
                 ResponseValue::from_response(response).await?,
             )),

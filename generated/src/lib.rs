@@ -4,7 +4,7 @@
 //!
 //! A calling bot rejects an incoming Teams call, and receives the call notifications (`commsNotifications`) that Microsoft Graph posts to it.
 //!
-//! Generated from the OpenAPI description (version `beta`). `types` holds the types shared by everything generated; `Client` calls the API (feature `client`); `webhooks` receives the notifications the API posts (feature `webhooks`); `server` serves the API's operations (feature `graph-server`); `schemas` gives every type a JSON Schema (feature `schemars`); `runtime` is the hand-written support the generated code calls.
+//! Generated from the OpenAPI description (version `v1.0-beta`). `types` holds the types shared by everything generated; `Client` calls the API (feature `client`); `webhooks` receives the notifications the API posts (feature `webhooks`); `server` serves the API's operations (feature `graph-server`); `schemas` gives every type a JSON Schema (feature `schemars`); `runtime` is the hand-written support the generated code calls.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #[cfg(feature = "client")]
@@ -29,4 +29,4 @@ pub type ClientBuilder = runtime::client::ClientBuilder<Client>;
 /// The base URL of the API: the first server the spec lists.
 pub const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/beta";
 /// The version of the API description this crate was generated from.
-pub const API_VERSION: &str = "beta";
+pub const API_VERSION: &str = "v1.0-beta";

@@ -8,15 +8,15 @@
 //! is made once and written at once, so boxing a large body would buy nothing.
 #![allow(clippy::large_enum_variant)]
 use ::axum::response::IntoResponse as _;
-/// Implemented by a service that answers the `CommunicationsCall` operations of the API, such as a simulator of Microsoft Graph. Serve an implementation with [`CommunicationsCallServer`].
-pub trait CommunicationsCall: Send + Sync + 'static {
+/// Implemented by a service that answers the `CommunicationsActions` operations of the API, such as a simulator of Microsoft Graph. Serve an implementation with [`CommunicationsActionsServer`].
+pub trait CommunicationsActions: Send + Sync + 'static {
     /// What the authenticator established about the caller, handed to every operation.
     type Identity: Send + 'static;
     /// Invoke action reject
     ///
-    /// Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification will contain the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API does not end existing calls that have already been answered. Use delete call to end a call.
+    /// Enable a bot to reject an incoming call. The incoming call request can be an invite from a participant in a group call or a peer-to-peer call. If an invite to a group call is received, the notification contains the chatInfo and meetingInfo parameters. The bot is expected to answer or reject the call before the call times out. The current timeout value is 15 seconds. This API doesn't end existing calls that have already been answered. Use delete call to end a call.
     ///
-    /// Served at `POST /communications/calls/{call-id}/reject` and `POST /app/calls/{call-id}/reject` (deprecated).
+    /// Served at `POST /communications/calls/{call-id}/microsoft.graph.reject` and `POST /communications/calls/{call-id}/reject` and `POST /app/calls/{call-id}/reject` (deprecated).
     fn reject(
         &self,
         identity: Self::Identity,
@@ -25,16 +25,16 @@ pub trait CommunicationsCall: Send + Sync + 'static {
     ) -> impl ::std::future::Future<Output = RejectResponse> + Send;
 }
 
-/// Serves a [`CommunicationsCall`] implementation over HTTP. Before an operation is called, the request is authenticated (`401`), its content type checked (`415`), its body read within the size limit (`413`), parsed and validated (`400`); each refusal is a Graph-style `ODataError` body.
-pub struct CommunicationsCallServer<T, A = crate::runtime::server::RequireBearer> {
+/// Serves a [`CommunicationsActions`] implementation over HTTP. Before an operation is called, the request is authenticated (`401`), its content type checked (`415`), its body read within the size limit (`413`), parsed and validated (`400`); each refusal is a Graph-style `ODataError` body.
+pub struct CommunicationsActionsServer<T, A = crate::runtime::server::RequireBearer> {
     service: ::std::sync::Arc<T>,
     authenticator: A,
     body_limit: usize,
     checks: crate::runtime::server::Checks,
 }
 
-impl<T: CommunicationsCall<Identity = crate::runtime::server::BearerToken>>
-    CommunicationsCallServer<T, crate::runtime::server::RequireBearer>
+impl<T: CommunicationsActions<Identity = crate::runtime::server::BearerToken>>
+    CommunicationsActionsServer<T, crate::runtime::server::RequireBearer>
 {
     /// Serves `service`, requiring a non-empty bearer token on every request.
     pub fn new(service: T) -> Self {
@@ -42,10 +42,10 @@ impl<T: CommunicationsCall<Identity = crate::runtime::server::BearerToken>>
     }
 }
 
-impl<T, A> CommunicationsCallServer<T, A>
+impl<T, A> CommunicationsActionsServer<T, A>
 where
     A: crate::runtime::server::Authenticator,
-    T: CommunicationsCall<Identity = A::Identity>,
+    T: CommunicationsActions<Identity = A::Identity>,
 {
     /// Serves `service`, authenticating every request with `authenticator`.
     pub fn with_authenticator(service: T, authenticator: A) -> Self {
@@ -74,6 +74,10 @@ where
     pub fn into_router(self) -> ::axum::Router {
         ::axum::Router::new()
             .route(
+                "/communications/calls/{call_id}/microsoft.graph.reject",
+                ::axum::routing::post(reject_handler::<T, A>),
+            )
+            .route(
                 "/communications/calls/{call_id}/reject",
                 ::axum::routing::post(reject_handler::<T, A>),
             )
@@ -88,10 +92,10 @@ where
     }
 }
 
-/// Answers `POST /communications/calls/{call-id}/reject` and `POST /app/calls/{call-id}/reject` (deprecated).
+/// Answers `POST /communications/calls/{call-id}/microsoft.graph.reject` and `POST /communications/calls/{call-id}/reject` and `POST /app/calls/{call-id}/reject` (deprecated).
 async fn reject_handler<T, A>(
     ::axum::extract::State(server): ::axum::extract::State<
-        ::std::sync::Arc<CommunicationsCallServer<T, A>>,
+        ::std::sync::Arc<CommunicationsActionsServer<T, A>>,
     >,
     path: ::std::result::Result<
         ::axum::extract::Path<(::std::string::String,)>,
@@ -101,7 +105,7 @@ async fn reject_handler<T, A>(
 ) -> ::axum::response::Response
 where
     A: crate::runtime::server::Authenticator,
-    T: CommunicationsCall<Identity = A::Identity>,
+    T: CommunicationsActions<Identity = A::Identity>,
 {
     let (parts, body) = request.into_parts();
     let identity = match crate::runtime::server::Authenticator::authenticate(
@@ -136,18 +140,13 @@ where
 /// The answers `reject` may give. Only documented statuses can be built.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RejectResponse {
+    /// `2XX`: Success
+    Success(crate::runtime::server::SuccessStatus),
     /// `202`: Accepted. The response has no body.
     Accepted,
-    /// `204`: Success
-    NoContent,
-    /// `4XX`: a client error with its OData error body.
-    ClientError(
-        crate::runtime::server::ClientErrorStatus,
-        crate::types::ODataError,
-    ),
-    /// `5XX`: a server error with its OData error body.
-    ServerError(
-        crate::runtime::server::ServerErrorStatus,
+    /// `default`: any status the operation does not otherwise document, with its OData error body.
+    Default(
+        crate::runtime::server::DefaultStatus<RejectResponse>,
         crate::types::ODataError,
     ),
 }
@@ -155,15 +154,19 @@ pub enum RejectResponse {
 impl ::axum::response::IntoResponse for RejectResponse {
     fn into_response(self) -> ::axum::response::Response {
         match self {
+            Self::Success(status) => status.status().into_response(),
             Self::Accepted => ::axum::http::StatusCode::ACCEPTED.into_response(),
-            Self::NoContent => ::axum::http::StatusCode::NO_CONTENT.into_response(),
-            Self::ClientError(status, body) => {
-                crate::runtime::__private::json_response(status.status(), &body)
-            }
-            Self::ServerError(status, body) => {
+            Self::Default(status, body) => {
                 crate::runtime::__private::json_response(status.status(), &body)
             }
         }
+    }
+}
+
+impl crate::runtime::server::Documented for RejectResponse {
+    /// The statuses `reject` documents other than by `default`.
+    fn documents(code: u16) -> bool {
+        matches!(code, 200u16..=299u16)
     }
 }
 
@@ -187,7 +190,7 @@ impl crate::runtime::__private::Validate for crate::types::RejectRequestBody {
                 "callbackUri",
                 value,
                 ::std::option::Option::Some("https://"),
-                true,
+                false,
             )?;
         }
 

@@ -9,7 +9,7 @@
 ///
 /// Deliveries:
 /// - `callingWebhook.commsNotifications`: posted to the bot's webhook. Microsoft Graph posts `commsNotifications` to the calling webhook configured at bot registration, for every call whose `callbackUri` was not overridden. An incoming call arrives as `changeType` `created` with `resourceData` a call in state `incoming`; after a reject the bot receives `changeType` `deleted`. Each delivery carries `Authorization` `Bearer` with an RS256 JWT signed by Microsoft; the bot answers `202 Accepted`.
-/// - `callNotification.commsNotifications`: posted to `{$request.body#/callbackUri}` of `communications.calls.call.reject`. When reject carries a `callbackUri`, Microsoft Graph posts later notifications of this call, such as `deleted`, to it instead of the bot's calling webhook. Each delivery carries `Authorization` `Bearer` with an RS256 JWT signed by Microsoft; the bot answers `202 Accepted`.
+/// - `callNotification.commsNotifications`: posted to `{$request.body#/callbackUri}` of `communication.call_reject`. When reject carries a `callbackUri`, Microsoft Graph posts later notifications of this call, such as `deleted`, to it instead of the bot's calling webhook. Each delivery carries `Authorization` `Bearer` with an RS256 JWT signed by Microsoft; the bot answers `202 Accepted`.
 ///
 /// Each method runs after the delivery was answered `202`. The notifications of one call reach the handler one at a time, in the order they were received, and different calls in parallel: a method that takes long delays the later notifications of its call, so work that outlives it should be spawned or queued by the handler itself. Methods not implemented ignore their notifications.
 pub trait CommsNotificationsHandler: Send + Sync + 'static {

@@ -57,10 +57,7 @@ fn workspace_settings() -> Settings {
 /// failing sink is ignored. In `Check` mode the error holds the diff.
 pub fn run(target: &Target, mode: Mode, messages: &mut dyn Write) -> anyhow::Result<()> {
     let root = project_root();
-    let names = Names {
-        cwd: std::env::current_dir().ok(),
-        root: root.clone(),
-    };
+    let names = Names::new();
     let (spec, out, settings) = match target {
         Target::Workspace => (
             root.join("spec/graph-calls.yaml"),
@@ -110,13 +107,22 @@ pub fn run(target: &Target, mode: Mode, messages: &mut dyn Write) -> anyhow::Res
 }
 
 /// How messages name paths: relative to the repository root when inside it, otherwise as given.
-struct Names {
+pub(crate) struct Names {
     root: PathBuf,
     cwd: Option<PathBuf>,
 }
 
 impl Names {
-    fn show(&self, path: &Path) -> String {
+    /// Names paths from the repository root, taking relative paths from the current directory.
+    pub(crate) fn new() -> Names {
+        Names {
+            cwd: std::env::current_dir().ok(),
+            root: project_root(),
+        }
+    }
+
+    /// `path` as messages name it.
+    pub(crate) fn show(&self, path: &Path) -> String {
         shown(path, &self.root, self.cwd.as_deref())
             .display()
             .to_string()

@@ -1,8 +1,14 @@
 //! Project automation as a library: `main.rs` turns the command line into a call of [`codegen::run`],
-//! and tests call it in-process.
+//! [`slice::Slice::run`] or [`drift::run`], and tests call them in-process.
 
 pub mod codegen;
+mod diff;
+mod document;
+pub mod drift;
 mod format;
+mod overlay;
+mod reach;
+pub mod slice;
 #[cfg(test)]
 mod tidy;
 

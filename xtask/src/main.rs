@@ -1,5 +1,6 @@
-//! Project automation: `cargo xtask codegen [--check] [--spec FILE --out DIR]`. This file only reads
-//! the command line; the work is done by the `xtask` library.
+//! Project automation: `cargo xtask codegen [--check] [--spec FILE --out DIR]`,
+//! `cargo xtask slice --from FILE --operation ID... --out FILE` and `cargo xtask drift --from FILE`.
+//! This file only reads the command line; the work is done by the `xtask` library.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,6 +38,49 @@ enum Command {
         #[arg(long, value_name = "DIR", requires = "out")]
         shared_runtime: Option<PathBuf>,
     },
+    /// Cut operations and webhooks, with every component they reach, out of an OpenAPI document
+    /// (such as Microsoft's official one) after applying an overlay, and write the cut as YAML.
+    Slice {
+        /// The OpenAPI document to cut from (YAML or JSON).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The `operationId`s to keep, each with every path that serves it (its aliases name it in
+        /// `x-graph-same-operation-as`).
+        #[arg(long = "operation", value_name = "ID", required = true, num_args = 1..)]
+        operations: Vec<String>,
+        /// The webhooks to keep, by their names under `x-webhooks` (or `webhooks`).
+        #[arg(long, value_name = "NAME", num_args = 1..)]
+        webhooks: Vec<String>,
+        /// An OpenAPI Overlay 1.0.0 document to apply to FILE before cutting.
+        #[arg(long, value_name = "OVERLAY")]
+        overlay: Option<PathBuf>,
+        /// The YAML file to write; it is replaced atomically.
+        #[arg(long, value_name = "OUT")]
+        out: PathBuf,
+    },
+    /// Compare the spec with a newer official document: cut the spec's operations and webhooks
+    /// from it again (with the overlay) and classify each difference as safe for the generated
+    /// crate or breaking.
+    ///
+    /// Exit status: 0 when nothing breaking changed, 1 when something did, 2 on an error (a file
+    /// that cannot be read, an invalid overlay, a bad command line).
+    #[command(
+        after_help = "Exit status: 0 nothing breaking changed, 1 something breaking changed, 2 error."
+    )]
+    Drift {
+        /// The newer official document (YAML or JSON).
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// The spec to compare [default: spec/graph-calls.yaml].
+        #[arg(long, value_name = "SPEC")]
+        spec: Option<PathBuf>,
+        /// The overlay the spec was cut with [default: spec/overlay.yaml, unless --spec is given].
+        #[arg(long, value_name = "OVERLAY")]
+        overlay: Option<PathBuf>,
+        /// Print the report as JSON, for CI.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -60,6 +104,40 @@ fn main() -> ExitCode {
                 _ => Target::Workspace,
             };
             xtask::codegen::run(&target, mode, &mut std::io::stderr())
+        }
+        Command::Slice {
+            from,
+            operations,
+            webhooks,
+            overlay,
+            out,
+        } => xtask::slice::Slice {
+            from,
+            operations,
+            webhooks,
+            overlay,
+            out,
+        }
+        .run(&mut std::io::stderr()),
+        Command::Drift {
+            from,
+            spec,
+            overlay,
+            json,
+        } => {
+            let drift = xtask::drift::Drift {
+                from,
+                spec,
+                overlay,
+            };
+            match drift.run(json, &mut std::io::stdout()) {
+                Ok(false) => Ok(()),
+                Ok(true) => return ExitCode::from(1),
+                Err(err) => {
+                    let _ = writeln!(std::io::stderr(), "error: {err:#}");
+                    return ExitCode::from(2);
+                }
+            }
         }
     };
     match result {

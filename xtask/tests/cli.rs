@@ -1,5 +1,5 @@
-//! The built `xtask` binary, as a user runs it: the smoke test, closed output pipes, and an error
-//! with `RUST_BACKTRACE=1` set.
+//! The built `xtask` binary, as a user runs it: the smoke test, closed output pipes, an error with
+//! `RUST_BACKTRACE=1` set, the exit status of `drift` and an error of `slice`.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -138,4 +138,111 @@ fn an_error_prints_once_without_a_backtrace() {
         0,
         "nothing is written"
     );
+}
+
+/// `cargo xtask ARGS`, run in `dir`.
+fn xtask(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command.current_dir(dir).args(args);
+    command
+}
+
+#[test]
+fn drift_exit_status_says_whether_anything_breaking_changed() {
+    let help = run(xtask(&root(), &["drift", "--help"]));
+    assert!(help.status.success());
+    assert!(
+        text(&help.stdout).contains(
+            "Exit status: 0 nothing breaking changed, 1 something breaking changed, 2 error."
+        ),
+        "{}",
+        text(&help.stdout)
+    );
+
+    let unchanged = run(xtask(
+        &root(),
+        &[
+            "drift",
+            "--from",
+            "tests/fixtures/official/beta/CloudCommunications.yml",
+        ],
+    ));
+    assert_eq!(
+        unchanged.status.code(),
+        Some(0),
+        "{}",
+        text(&unchanged.stderr)
+    );
+    assert!(
+        text(&unchanged.stdout).contains("No drift"),
+        "{}",
+        text(&unchanged.stdout)
+    );
+
+    // The spec of `drift/one_safe_one_breaking.yaml`, with its newer document.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case: serde_json::Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(root().join("xtask/tests/drift/one_safe_one_breaking.yaml"))
+            .expect("case"),
+    )
+    .expect("YAML");
+    for key in ["spec", "newer"] {
+        let yaml = serde_saphyr::to_string(&case[key]).expect("YAML");
+        std::fs::write(dir.path().join(format!("{key}.yaml")), yaml).expect("write");
+    }
+    let args = [
+        "drift",
+        "--spec",
+        "spec.yaml",
+        "--from",
+        "newer.yaml",
+        "--json",
+    ];
+    let breaking = run(xtask(dir.path(), &args));
+    assert_eq!(
+        breaking.status.code(),
+        Some(1),
+        "{}",
+        text(&breaking.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&breaking.stdout).expect("JSON");
+    assert_eq!(report["breaking"], 1);
+    assert_eq!(report["safe"], 1);
+
+    let missing = run(xtask(dir.path(), &["drift", "--from", "missing.yaml"]));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).starts_with("error: cannot read missing.yaml"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
+
+#[test]
+fn slice_reports_a_missing_operation_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("spec.yaml");
+    let failed = run(xtask(
+        &root(),
+        &[
+            "slice",
+            "--from",
+            "tests/fixtures/official/beta/CloudCommunications.yml",
+            "--operation",
+            "communication.call_rejects",
+            "--out",
+            out.to_str().expect("UTF-8 path"),
+        ],
+    ));
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = text(&failed.stderr);
+    assert!(
+        stderr.starts_with("error: cannot slice tests/fixtures/official/beta/CloudCommunications.yml: #/paths: no operation has the operationId `communication.call_rejects`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("such as `communication.call_reject`"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
 }
