@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use msgraph_calls::runtime::GraphError;
 use msgraph_calls::runtime::server::{
-    Authenticator, BearerToken, ClientErrorStatus, ServerErrorStatus,
+    Authenticator, BearerToken, DefaultStatus, ServerErrorStatus, SuccessStatus,
 };
-use msgraph_calls::server::{CommunicationsCall, CommunicationsCallServer, RejectResponse};
+use msgraph_calls::server::{CommunicationsActions, CommunicationsActionsServer, RejectResponse};
 use msgraph_calls::types::{MainError, ODataError, RejectReason, RejectRequestBody};
 use msgraph_calls::{Client, Error};
 use tests::HttpExample;
@@ -21,7 +21,7 @@ struct Recording {
     rejects: Arc<Mutex<Vec<(String, String, RejectRequestBody)>>>,
 }
 
-impl CommunicationsCall for Recording {
+impl CommunicationsActions for Recording {
     type Identity = BearerToken;
 
     async fn reject(
@@ -39,8 +39,8 @@ impl CommunicationsCall for Recording {
                 },
                 additional_properties: Default::default(),
             };
-            return RejectResponse::ClientError(
-                ClientErrorStatus::new(404).expect("404 is a client error"),
+            return RejectResponse::Default(
+                DefaultStatus::new(404).expect("reject documents no 404"),
                 error,
             );
         }
@@ -53,7 +53,7 @@ impl CommunicationsCall for Recording {
 }
 
 async fn start(service: Recording) -> String {
-    serve(CommunicationsCallServer::new(service).into_router()).await
+    serve(CommunicationsActionsServer::new(service).into_router()).await
 }
 
 #[tokio::test]
@@ -122,10 +122,17 @@ async fn an_implementation_error_reaches_the_client_typed() {
 }
 
 #[test]
-fn only_documented_error_statuses_can_be_built() {
-    assert!(ClientErrorStatus::new(404).is_some());
-    assert!(ClientErrorStatus::new(200).is_none());
-    assert!(ClientErrorStatus::new(500).is_none());
+fn only_documented_statuses_can_be_built() {
+    // Reject documents `2XX` and `202`; `default` admits every other status.
+    type Default = DefaultStatus<RejectResponse>;
+    assert!(Default::new(404).is_some());
+    assert!(Default::new(500).is_some());
+    assert!(Default::new(302).is_some());
+    assert!(Default::new(200).is_none());
+    assert!(Default::new(202).is_none());
+    assert!(Default::new(600).is_none());
+    assert!(SuccessStatus::new(204).is_some());
+    assert!(SuccessStatus::new(404).is_none());
     assert!(ServerErrorStatus::new(503).is_some());
     assert!(ServerErrorStatus::new(404).is_none());
 }
@@ -322,7 +329,7 @@ async fn unknown_paths_and_methods_get_graph_errors() {
 #[tokio::test]
 async fn the_body_limit_is_configurable() {
     let base = serve(
-        CommunicationsCallServer::new(Recording::default())
+        CommunicationsActionsServer::new(Recording::default())
             .body_limit(8)
             .into_router(),
     )
@@ -358,7 +365,7 @@ impl Authenticator for NamedCallers {
 #[derive(Clone, Default)]
 struct ByName(Arc<Mutex<Vec<String>>>);
 
-impl CommunicationsCall for ByName {
+impl CommunicationsActions for ByName {
     type Identity = String;
 
     async fn reject(
@@ -368,7 +375,7 @@ impl CommunicationsCall for ByName {
         _body: RejectRequestBody,
     ) -> RejectResponse {
         self.0.lock().expect("lock").push(identity);
-        RejectResponse::NoContent
+        RejectResponse::Success(SuccessStatus::new(204).expect("204 is a success"))
     }
 }
 
@@ -376,7 +383,7 @@ impl CommunicationsCall for ByName {
 async fn the_implementation_receives_what_the_authenticator_established() {
     let service = ByName::default();
     let base = serve(
-        CommunicationsCallServer::with_authenticator(service.clone(), NamedCallers).into_router(),
+        CommunicationsActionsServer::with_authenticator(service.clone(), NamedCallers).into_router(),
     )
     .await;
     let alice = Client::builder()
@@ -404,7 +411,7 @@ async fn the_implementation_receives_what_the_authenticator_established() {
 async fn http_loopback_callbacks_are_accepted_only_when_allowed() {
     let strict = start(Recording::default()).await;
     let relaxed = serve(
-        CommunicationsCallServer::new(Recording::default())
+        CommunicationsActionsServer::new(Recording::default())
             .allow_http_loopback_urls(true)
             .into_router(),
     )

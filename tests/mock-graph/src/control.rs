@@ -126,7 +126,6 @@ async fn place_call(
         )]
     });
     let mut call = Call {
-        odata_type: Some("#microsoft.graph.call".to_owned()),
         state: Some(msgraph_calls::types::CallState::Incoming),
         direction: Some(CallDirection::Incoming),
         source: Some(source),
@@ -141,6 +140,9 @@ async fn place_call(
         tenant_id: Some(tenant_id.clone()),
         ..Default::default()
     };
+    // The official `call` declares no `@odata.type`; Graph sends one, kept as an extra property.
+    call.additional_properties
+        .insert("@odata.type".to_owned(), "#microsoft.graph.call".into());
     call.additional_properties.insert(
         "@odata.id".to_owned(),
         format!("/communications/calls/{id}").into(),

@@ -116,10 +116,9 @@ pub(crate) fn envelope(change: ChangeType, call_id: &str, resource: Call) -> Val
 
 /// The minimal call a `deleted` notification carries.
 pub(crate) fn deleted_call(call_id: &str) -> Call {
-    let mut call = Call {
-        odata_type: Some("#microsoft.graph.call".to_owned()),
-        ..Default::default()
-    };
+    let mut call = Call::default();
+    call.additional_properties
+        .insert("@odata.type".to_owned(), "#microsoft.graph.call".into());
     call.additional_properties.insert(
         "@odata.id".to_owned(),
         format!("/communications/calls/{call_id}").into(),

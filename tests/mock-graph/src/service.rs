@@ -1,4 +1,4 @@
-//! The Graph side: the generated `CommunicationsCall` stub, implemented as the service behaves.
+//! The Graph side: the generated `CommunicationsActions` stub, implemented as the service behaves.
 //! A reject within the ring window ends the call and tells the bot (`deleted`); an unknown, ended or
 //! rung-out call is `404 Call not found`; an answered call is refused and goes on.
 
@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use msgraph_calls::runtime::GraphError;
-use msgraph_calls::runtime::server::{BearerToken, ClientErrorStatus};
-use msgraph_calls::server::{CommunicationsCall, CommunicationsCallServer, RejectResponse};
+use msgraph_calls::runtime::server::{BearerToken, DefaultStatus};
+use msgraph_calls::server::{CommunicationsActions, CommunicationsActionsServer, RejectResponse};
 use msgraph_calls::types::{ChangeType, ODataError, RejectRequestBody};
 
 use crate::state::CallState;
@@ -17,17 +17,17 @@ struct Service(Arc<Sim>);
 
 pub(crate) fn router(sim: Arc<Sim>) -> axum::Router {
     let allow_http = sim.config.allow_http_callbacks;
-    CommunicationsCallServer::new(Service(sim))
+    CommunicationsActionsServer::new(Service(sim))
         .allow_http_loopback_urls(allow_http)
         .into_router()
 }
 
 fn refuse(error: GraphError) -> RejectResponse {
-    let status = ClientErrorStatus::new(error.status.as_u16())
-        .unwrap_or_else(|| ClientErrorStatus::new(400).expect("400 is a client error"));
+    let status = DefaultStatus::new(error.status.as_u16())
+        .unwrap_or_else(|| DefaultStatus::new(400).expect("400 is not documented by reject"));
     match serde_json::from_value::<ODataError>(error.body()) {
-        Ok(body) => RejectResponse::ClientError(status, body),
-        Err(_) => RejectResponse::ClientError(
+        Ok(body) => RejectResponse::Default(status, body),
+        Err(_) => RejectResponse::Default(
             status,
             ODataError {
                 error: Default::default(),
@@ -37,7 +37,7 @@ fn refuse(error: GraphError) -> RejectResponse {
     }
 }
 
-impl CommunicationsCall for Service {
+impl CommunicationsActions for Service {
     type Identity = BearerToken;
 
     async fn reject(
