@@ -1,5 +1,6 @@
 //! The generated client against a recording server on 127.0.0.1: the documented requests go out
-//! as documented, 202 and 204 are success, and error bodies become typed errors.
+//! as documented, every 2XX is success on each of reject's paths, and error bodies become typed
+//! errors.
 
 use msgraph_calls::types::RejectRequestBody;
 use msgraph_calls::{Client, Error};
@@ -21,8 +22,9 @@ async fn documented_requests_are_sent_as_documented() {
         let recorder = Recorder::start(Reply::empty(202)).await;
         let body: RejectRequestBody =
             serde_json::from_value(documented.json()).expect("documented body parses");
+        // The page's path; `reject` itself posts to the official `microsoft.graph.reject`.
         client(&recorder)
-            .reject(CALL_ID, &body)
+            .communications_calls_call_reject(CALL_ID, &body)
             .await
             .expect("202 is success");
 
@@ -47,16 +49,21 @@ async fn documented_requests_are_sent_as_documented() {
 }
 
 #[tokio::test]
-async fn accepted_and_no_content_are_both_success_on_both_paths() {
+async fn every_success_status_is_success_on_every_path() {
     let body = RejectRequestBody {
         reason: Some(msgraph_calls::types::RejectReason::Busy),
         ..Default::default()
     };
-    for status in [202, 204] {
+    for status in [202, 204, 200] {
         let recorder = Recorder::start(Reply::empty(status)).await;
         let client = client(&recorder);
-        let current = client.reject(CALL_ID, &body).await.expect("success");
-        assert_eq!(current.status().as_u16(), status);
+        let official = client.reject(CALL_ID, &body).await.expect("success");
+        assert_eq!(official.status().as_u16(), status);
+        let page = client
+            .communications_calls_call_reject(CALL_ID, &body)
+            .await
+            .expect("success");
+        assert_eq!(page.status().as_u16(), status);
         let legacy = client
             .app_calls_call_reject(CALL_ID, &body)
             .await
@@ -70,6 +77,7 @@ async fn accepted_and_no_content_are_both_success_on_both_paths() {
         assert_eq!(
             paths,
             [
+                format!("/beta/communications/calls/{CALL_ID}/microsoft.graph.reject"),
                 format!("/beta/communications/calls/{CALL_ID}/reject"),
                 format!("/beta/app/calls/{CALL_ID}/reject")
             ]

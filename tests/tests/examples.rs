@@ -268,10 +268,10 @@ fn operations_are_read_as_the_type_their_odata_type_names() {
             .as_deref()
             .is_some_and(|l| l.starts_with("https://"))
     );
-    assert!(
-        record
-            .additional_properties
-            .contains_key("completionReason")
+    // The official `recordOperation` names its completion reason.
+    assert_eq!(
+        record.completion_reason,
+        Some(msgraph_calls::types::RecordCompletionReason::StopToneDetected)
     );
     let Some(CommsNotificationResourceData::InviteParticipantsOperation(invite)) =
         &operations[4].resource_data
