@@ -253,15 +253,24 @@ fn request_body<'a>(
     })
 }
 
+/// Whether the security scheme `name` is sent as `Authorization: Bearer`.
 fn is_bearer_scheme(doc: &OpenAPI, name: &str) -> bool {
     let scheme = doc
         .components
         .as_ref()
         .and_then(|c| c.security_schemes.get(name));
-    matches!(
-        scheme,
-        Some(ReferenceOr::Item(openapiv3::SecurityScheme::HTTP { scheme, .. })) if scheme.eq_ignore_ascii_case("bearer")
-    )
+    // OAuth 2.0 and OpenID Connect access tokens are sent as bearer tokens too (RFC 6750); Graph's
+    // official documents name only `azureaadv2`, an OAuth 2.0 scheme.
+    match scheme {
+        Some(ReferenceOr::Item(openapiv3::SecurityScheme::HTTP { scheme, .. })) => {
+            scheme.eq_ignore_ascii_case("bearer")
+        }
+        Some(ReferenceOr::Item(
+            openapiv3::SecurityScheme::OAuth2 { .. }
+            | openapiv3::SecurityScheme::OpenIDConnect { .. },
+        )) => true,
+        _ => false,
+    }
 }
 
 /// The path parameters, in the order of the path template. Parameters of the path item and of the
