@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, bail};
 use codegen::{GENERATED_MARK, RuntimeLink, Settings};
 
-use crate::format::render;
+use crate::format::render_all;
 use crate::project_root;
 
 /// Whether to write or only compare.
@@ -89,10 +89,13 @@ pub fn run(target: &Target, mode: Mode, messages: &mut dyn Write) -> anyhow::Res
         .with_context(|| format!("cannot read the spec {}", names.show(&spec)))?;
     let generated = codegen::generate(&text, &settings)
         .map_err(|err| anyhow::anyhow!("{}: {err}", names.show(&spec)))?;
-    let mut files = Vec::new();
-    for file in &generated.files {
-        files.push((out.join(&file.path), render(file)?));
-    }
+    let texts = render_all(&generated.files)?;
+    let files: Vec<(PathBuf, String)> = generated
+        .files
+        .iter()
+        .zip(texts)
+        .map(|(file, text)| (out.join(&file.path), text))
+        .collect();
     let mut done: Vec<String> = generated
         .warnings
         .iter()

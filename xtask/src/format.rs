@@ -7,23 +7,64 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, bail};
 use codegen::{FileContents, GENERATED_MARK, GeneratedFile};
 
-/// The final text of a generated file: header, then contents formatted as `cargo fmt` would.
-pub(crate) fn render(file: &GeneratedFile) -> anyhow::Result<String> {
+/// The final text of every generated file, in order: header, then contents formatted as
+/// `cargo fmt` would. The tokens are unparsed here, one file after another (they cannot leave this
+/// thread); then one rustfmt process per Rust file runs, all at once.
+pub(crate) fn render_all(files: &[GeneratedFile]) -> anyhow::Result<Vec<String>> {
+    let unformatted = files
+        .iter()
+        .map(unparse)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    std::thread::scope(|scope| {
+        let formatting: Vec<_> = unformatted
+            .into_iter()
+            .map(|text| scope.spawn(move || text.finish()))
+            .collect();
+        formatting
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("formatting a generated file panicked"))?
+            })
+            .collect()
+    })
+}
+
+/// A generated file's text before rustfmt.
+enum Unformatted {
+    /// Rust, to be given to rustfmt.
+    Rust(String),
+    /// Final already.
+    Done(String),
+}
+
+impl Unformatted {
+    fn finish(self) -> anyhow::Result<String> {
+        match self {
+            Unformatted::Rust(text) => rustfmt(&text),
+            Unformatted::Done(text) => Ok(text),
+        }
+    }
+}
+
+/// A file's header and contents, Rust unparsed by prettyplease with its items spaced out.
+fn unparse(file: &GeneratedFile) -> anyhow::Result<Unformatted> {
     match &file.contents {
-        FileContents::Toml(text) => Ok(format!(
+        FileContents::Toml(text) => Ok(Unformatted::Done(format!(
             "# {GENERATED_MARK}. Do not edit by hand.\n\n{text}"
-        )),
+        ))),
         FileContents::Rust(tokens) => {
             let syntax = syn::parse2::<syn::File>(tokens.clone()).with_context(|| {
                 format!("the generator produced invalid Rust for {}", file.path)
             })?;
             let pretty = space_out_items(&prettyplease::unparse(&syntax));
-            rustfmt(&format!(
+            Ok(Unformatted::Rust(format!(
                 "// {GENERATED_MARK}. Do not edit by hand.\n\n{pretty}"
-            ))
+            )))
         }
         // The runtime is vendored byte for byte: it is already formatted in its own crate.
-        FileContents::RustVerbatim { text, .. } => Ok((*text).to_owned()),
+        FileContents::RustVerbatim { text, .. } => Ok(Unformatted::Done((*text).to_owned())),
     }
 }
 
