@@ -132,46 +132,48 @@ impl Client {
         &'a self,
         call_id: &'a str,
         body: &'a crate::types::RejectRequestBody,
-    ) -> Result<ResponseValue<()>, Error<crate::types::ODataError>> {
-        let url = format!(
-            "{}/communications/calls/{}/microsoft.graph.reject",
-            self.baseurl,
-            encode_path(&call_id.to_string()),
-        );
-
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "reject",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+    ) -> Result<ResponseValue<()>, crate::runtime::call::Error<crate::types::ODataError>> {
+        crate::runtime::__private::run_call(self.inner(), "reject", async move {
+            let url = format!(
+                "{}/communications/calls/{}/microsoft.graph.reject",
+                self.baseurl,
+                encode_path(&call_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = self
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "reject",
+            };
+            self.pre(&mut request, &info).await?;
+            let result = self.exec(request, &info).await;
+            self.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200..=299 => Ok(ResponseValue::empty(response)),
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        })
+        .await
     }
 
     /// Invoke action reject
@@ -187,46 +189,52 @@ impl Client {
         &'a self,
         call_id: &'a str,
         body: &'a crate::types::RejectRequestBody,
-    ) -> Result<ResponseValue<()>, Error<crate::types::ODataError>> {
-        let url = format!(
-            "{}/communications/calls/{}/reject",
-            self.baseurl,
-            encode_path(&call_id.to_string()),
-        );
-
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "communications_calls_call_reject",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+    ) -> Result<ResponseValue<()>, crate::runtime::call::Error<crate::types::ODataError>> {
+        crate::runtime::__private::run_call(
+            self.inner(),
+            "communications_calls_call_reject",
+            async move {
+                let url = format!(
+                    "{}/communications/calls/{}/reject",
+                    self.baseurl,
+                    encode_path(&call_id.to_string()),
+                );
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+                );
+                #[allow(unused_mut)]
+                let mut request = self
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo {
+                    operation_id: "communications_calls_call_reject",
+                };
+                self.pre(&mut request, &info).await?;
+                let result = self.exec(request, &info).await;
+                self.post(&result, &info).await?;
+                let response = result?;
+                match response.status().as_u16() {
+                    200..=299 => Ok(ResponseValue::empty(response)),
+                    400u16..=499u16 => Err(Error::ErrorResponse(
+                        ResponseValue::from_response(response).await?,
+                    )),
+                    500u16..=599u16 => Err(Error::ErrorResponse(
+                        ResponseValue::from_response(response).await?,
+                    )),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }
+            },
+        )
+        .await
     }
 
     /// Invoke action reject
@@ -244,46 +252,48 @@ impl Client {
         &'a self,
         call_id: &'a str,
         body: &'a crate::types::RejectRequestBody,
-    ) -> Result<ResponseValue<()>, Error<crate::types::ODataError>> {
-        let url = format!(
-            "{}/app/calls/{}/reject",
-            self.baseurl,
-            encode_path(&call_id.to_string()),
-        );
-
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-        );
-        #[allow(unused_mut)]
-        let mut request = self
-            .client
-            .post(url)
-            .header(
-                ::reqwest::header::ACCEPT,
-                ::reqwest::header::HeaderValue::from_static("application/json"),
-            )
-            .json(&body)
-            .headers(header_map)
-            .build()?;
-        let info = OperationInfo {
-            operation_id: "app_calls_call_reject",
-        };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        let response = result?;
-        match response.status().as_u16() {
-            200..=299 => Ok(ResponseValue::empty(response)),
-            400u16..=499u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            500u16..=599u16 => Err(Error::ErrorResponse(
-                ResponseValue::from_response(response).await?,
-            )),
-            _ => Err(Error::UnexpectedResponse(response)),
-        }
+    ) -> Result<ResponseValue<()>, crate::runtime::call::Error<crate::types::ODataError>> {
+        crate::runtime::__private::run_call(self.inner(), "app_calls_call_reject", async move {
+            let url = format!(
+                "{}/app/calls/{}/reject",
+                self.baseurl,
+                encode_path(&call_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map.append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+            #[allow(unused_mut)]
+            let mut request = self
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "app_calls_call_reject",
+            };
+            self.pre(&mut request, &info).await?;
+            let result = self.exec(request, &info).await;
+            self.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200..=299 => Ok(ResponseValue::empty(response)),
+                400u16..=499u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                500u16..=599u16 => Err(Error::ErrorResponse(
+                    ResponseValue::from_response(response).await?,
+                )),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        })
+        .await
     }
 }
 
@@ -295,6 +305,9 @@ pub mod prelude {
 
 impl crate::runtime::__private::GeneratedClient for Client {
     const DEFAULT_BASE_URL: &'static str = crate::DEFAULT_BASE_URL;
+    const USER_AGENT: &'static str =
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
     fn from_parts(
         base_url: &str,
         http: reqwest::Client,
@@ -314,6 +327,23 @@ impl Client {
     pub fn base_url(&self) -> &str {
         self.baseurl()
     }
+
+    /// A copy of the client whose calls end by `deadline`: no attempt starts after it, no
+    /// retry is started that could not end before it, each attempt's timeout ends at it,
+    /// and a call it cuts short fails with `ErrorKind::DeadlineExceeded`.
+    pub fn with_deadline(&self, deadline: ::std::time::Instant) -> Self {
+        let mut client = self.clone();
+        client.inner.options_mut().set_deadline(deadline);
+        client
+    }
+
+    /// A copy of the client whose calls send `id` as their `client-request-id` instead of
+    /// a fresh UUID.
+    pub fn with_client_request_id(&self, id: impl Into<::std::sync::Arc<str>>) -> Self {
+        let mut client = self.clone();
+        client.inner.options_mut().set_client_request_id(id);
+        client
+    }
 }
 
 impl ClientHooks<crate::runtime::client::ClientState> for Client {
@@ -323,5 +353,14 @@ impl ClientHooks<crate::runtime::client::ClientState> for Client {
         _info: &OperationInfo,
     ) -> ::std::result::Result<(), Error<E>> {
         crate::runtime::__private::prepare_request(self.inner(), request).await
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        crate::runtime::__private::execute(self.client(), self.inner(), request, info.operation_id)
+            .await
     }
 }

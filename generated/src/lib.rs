@@ -20,9 +20,13 @@ pub mod webhooks;
 #[cfg(feature = "client")]
 pub use client::Client;
 #[cfg(feature = "client")]
-pub use progenitor_client::{Error, ResponseValue};
+pub use progenitor_client::{Error as AttemptError, ResponseValue};
+#[cfg(feature = "client")]
+pub use runtime::call::{Error, ErrorKind};
 #[cfg(feature = "client")]
 pub use runtime::client::{TokenError, TokenProvider};
+#[cfg(feature = "client")]
+pub use runtime::retry::RetryPolicy;
 /// Builds a [`Client`]: `Client::builder().bearer_token(token).build()`.
 #[cfg(feature = "client")]
 pub type ClientBuilder = runtime::client::ClientBuilder<Client>;

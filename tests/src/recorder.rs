@@ -1,5 +1,5 @@
-//! A test server on 127.0.0.1 that records every request it receives and answers with a response
-//! the test chooses.
+//! A test server on 127.0.0.1 that records every request it receives and answers with the
+//! responses the test chooses, in order.
 
 use std::sync::{Arc, Mutex};
 
@@ -29,6 +29,8 @@ pub struct Reply {
     pub content_type: Option<&'static str>,
     /// The body.
     pub body: &'static str,
+    /// More headers.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
@@ -38,6 +40,7 @@ impl Reply {
             status: StatusCode::from_u16(status).expect("valid status"),
             content_type: None,
             body: "",
+            headers: Vec::new(),
         }
     }
 
@@ -47,6 +50,7 @@ impl Reply {
             status: StatusCode::from_u16(status).expect("valid status"),
             content_type: Some("application/json"),
             body,
+            headers: Vec::new(),
         }
     }
 
@@ -56,7 +60,14 @@ impl Reply {
             status: StatusCode::from_u16(status).expect("valid status"),
             content_type: Some("text/plain"),
             body,
+            headers: Vec::new(),
         }
+    }
+
+    /// The same response with the header `name: value` too.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 }
 
@@ -70,23 +81,41 @@ pub struct Recorder {
 impl Recorder {
     /// Starts a server on an ephemeral port of 127.0.0.1 that answers every request with `reply`.
     pub async fn start(reply: Reply) -> Self {
+        Self::start_sequence(vec![reply]).await
+    }
+
+    /// Starts a server that answers the n-th request with `replies[n]`, and every request after
+    /// the last reply with the last.
+    pub async fn start_sequence(replies: Vec<Reply>) -> Self {
+        assert!(!replies.is_empty(), "at least one reply");
         let requests: Arc<Mutex<Vec<RecordedRequest>>> = Arc::default();
         let seen = requests.clone();
+        let replies = Arc::new(replies);
         let handler = move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let seen = seen.clone();
-            let reply = reply.clone();
+            let replies = replies.clone();
             async move {
-                seen.lock().expect("recorder lock").push(RecordedRequest {
-                    method,
-                    uri,
-                    headers,
-                    body,
-                });
+                let reply = {
+                    let mut seen = seen.lock().expect("recorder lock");
+                    seen.push(RecordedRequest {
+                        method,
+                        uri,
+                        headers,
+                        body,
+                    });
+                    replies[(seen.len() - 1).min(replies.len() - 1)].clone()
+                };
                 let mut response = (reply.status, reply.body).into_response();
                 if let Some(content_type) = reply.content_type {
                     response.headers_mut().insert(
                         axum::http::header::CONTENT_TYPE,
                         content_type.parse().expect("valid header"),
+                    );
+                }
+                for (name, value) in &reply.headers {
+                    response.headers_mut().insert(
+                        axum::http::HeaderName::from_static(name),
+                        value.parse().expect("valid header"),
                     );
                 }
                 response

@@ -3,7 +3,9 @@
 //! errors.
 
 use msgraph_calls::types::RejectRequestBody;
-use msgraph_calls::{Client, Error};
+use std::time::Duration;
+
+use msgraph_calls::{AttemptError, Client, ErrorKind, RetryPolicy};
 use tests::HttpExample;
 use tests::fixtures::CALL_ID;
 use tests::recorder::{Recorder, Reply};
@@ -12,6 +14,7 @@ fn client(recorder: &Recorder) -> Client {
     Client::builder()
         .base_url(format!("{}/beta", recorder.base_url))
         .bearer_token("test-token")
+        .retry_policy(RetryPolicy::default().initial_delay(Duration::from_millis(10)))
         .build()
 }
 
@@ -94,8 +97,18 @@ async fn odata_errors_are_typed() {
             .reject(CALL_ID, &RejectRequestBody::default())
             .await
             .expect_err("an error status is an error");
-        let Error::ErrorResponse(response) = err else {
-            panic!("expected a typed ODataError, got {err:?}")
+        // The ids to quote to Microsoft support: the one the client sent, and Graph's from
+        // `innerError` (the response has no `request-id` header).
+        let sent = recorder.requests();
+        let client_request_id = sent[0].headers["client-request-id"].to_str().unwrap();
+        assert_eq!(err.client_request_id(), Some(client_request_id));
+        assert_eq!(err.request_id(), Some("b1a2"));
+        assert!(err.to_string().contains(client_request_id), "{err}");
+        // 503 is retried three times; 404 is not.
+        let attempts = if status == 503 { 4 } else { 1 };
+        assert_eq!((err.attempts(), sent.len()), (attempts, attempts as usize));
+        let ErrorKind::Failed(AttemptError::ErrorResponse(response)) = err.into_kind() else {
+            panic!("expected a typed ODataError")
         };
         assert_eq!(response.status().as_u16(), status);
         assert_eq!(response.error.code, "8522");
@@ -113,8 +126,8 @@ async fn a_non_json_error_body_is_still_a_clear_error() {
         .reject(CALL_ID, &RejectRequestBody::default())
         .await
         .expect_err("502 is an error");
-    match &err {
-        Error::InvalidResponsePayload(bytes, _) => {
+    match err.last() {
+        Some(AttemptError::InvalidResponsePayload(bytes, _)) => {
             assert_eq!(&bytes[..], b"Bad Gateway from a proxy")
         }
         other => panic!("expected the raw body of the undecodable error, got {other:?}"),

@@ -13,7 +13,7 @@ use msgraph_calls::runtime::mock::SigningKey;
 use msgraph_calls::runtime::receiver::Delivery;
 use msgraph_calls::types::{CommsNotification, RejectReason, RejectRequestBody};
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
-use msgraph_calls::{Client, Error};
+use msgraph_calls::{AttemptError, Client};
 use serde_json::{Value, json};
 use tests::HttpExample;
 use tests::fixtures::{APP_ID, GRAPH_TOKEN, jwks_file, listen_local, serve};
@@ -243,8 +243,8 @@ async fn an_unanswered_call_times_out_and_a_late_reject_is_not_found() {
         .reject(&id, &body)
         .await
         .expect_err("too late");
-    let Error::ErrorResponse(response) = err else {
-        panic!("a typed error, got {err:?}")
+    let Some(AttemptError::ErrorResponse(response)) = err.into_last() else {
+        panic!("a typed error")
     };
     assert_eq!(response.status().as_u16(), 404);
     assert_eq!(
@@ -281,7 +281,10 @@ async fn an_answered_call_cannot_be_rejected_and_an_unknown_one_is_not_found() {
         .expect_err("answered calls are not rejected");
     let status = err.status().map(|s| s.as_u16()).expect("a status");
     assert!((400..500).contains(&status), "{err:?}");
-    assert!(matches!(err, Error::ErrorResponse(_)), "a typed ODataError");
+    assert!(
+        matches!(err.last(), Some(AttemptError::ErrorResponse(_))),
+        "a typed ODataError"
+    );
     assert_eq!(
         show(&graph, &id).await["state"],
         "established",

@@ -10,7 +10,7 @@ use msgraph_calls::runtime::server::{
 };
 use msgraph_calls::server::{CommunicationsActions, CommunicationsActionsServer, RejectResponse};
 use msgraph_calls::types::{MainError, ODataError, RejectReason, RejectRequestBody};
-use msgraph_calls::{Client, Error};
+use msgraph_calls::{AttemptError, Client};
 use tests::HttpExample;
 use tests::fixtures::{CALL_ID, serve};
 use tests::http::{Answer, answer, client, post};
@@ -114,8 +114,8 @@ async fn an_implementation_error_reaches_the_client_typed() {
         .reject("gone", &RejectRequestBody::default())
         .await
         .expect_err("404");
-    let Error::ErrorResponse(response) = err else {
-        panic!("expected a typed error, got {err:?}")
+    let Some(AttemptError::ErrorResponse(response)) = err.into_last() else {
+        panic!("expected a typed error")
     };
     assert_eq!(response.status().as_u16(), 404);
     assert_eq!(response.error.code, "8522");

@@ -1,14 +1,18 @@
 //! How a generated client is built and authenticated: a builder with the spec's default base
-//! URL, a bearer token from a static string or an async provider, and a request hook that sends
-//! exactly the documented headers.
+//! URL, a bearer token from a static string or an async provider, a retry policy and per-call
+//! options (deadline, `client-request-id`), and the request hooks: one that sends exactly the
+//! documented headers with the correlation ids, one that sends with retries (`retry`).
 
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Instant;
 
 use progenitor_client::Error;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue, USER_AGENT};
+
+use super::retry::RetryPolicy;
 
 /// A failure to obtain a bearer token.
 pub type TokenError = Box<dyn std::error::Error + Send + Sync>;
@@ -42,10 +46,58 @@ enum TokenSource {
     Provider(Arc<dyn TokenProvider>),
 }
 
-/// The state the generated `Client` carries: how it authenticates.
-#[derive(Clone, Default)]
+/// Settings of the calls made through one client value: set per call with the generated
+/// client's `with_deadline` and `with_client_request_id`, which return a copy of the client.
+#[derive(Clone, Debug, Default)]
+pub struct CallOptions {
+    deadline: Option<Instant>,
+    client_request_id: Option<Arc<str>>,
+}
+
+impl CallOptions {
+    /// No attempt starts, and no retry waits, past this instant; each attempt's timeout ends at it.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// Sets the deadline.
+    pub fn set_deadline(&mut self, deadline: Instant) {
+        self.deadline = Some(deadline);
+    }
+
+    /// The `client-request-id` sent instead of a fresh UUID.
+    pub fn client_request_id(&self) -> Option<&str> {
+        self.client_request_id.as_deref()
+    }
+
+    /// Sends `id` as the `client-request-id` (on every retry too).
+    pub fn set_client_request_id(&mut self, id: impl Into<Arc<str>>) {
+        self.client_request_id = Some(id.into());
+    }
+}
+
+/// The `User-Agent` of a client made without a builder: this crate's name and version.
+const DEFAULT_USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+/// The state the generated `Client` carries: how it authenticates, retries and identifies
+/// itself, and the options of its calls.
+#[derive(Clone)]
 pub struct ClientState {
     token: TokenSource,
+    retry: RetryPolicy,
+    user_agent: &'static str,
+    options: CallOptions,
+}
+
+impl Default for ClientState {
+    fn default() -> Self {
+        Self {
+            token: TokenSource::None,
+            retry: RetryPolicy::default(),
+            user_agent: DEFAULT_USER_AGENT,
+            options: CallOptions::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for ClientState {
@@ -57,11 +109,29 @@ impl std::fmt::Debug for ClientState {
         };
         f.debug_struct("ClientState")
             .field("token", &token)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("options", &self.options)
             .finish()
     }
 }
 
 impl ClientState {
+    /// The options of the calls made with this state.
+    pub fn options(&self) -> &CallOptions {
+        &self.options
+    }
+
+    /// The options, to change for the calls of one copy of a client.
+    pub fn options_mut(&mut self) -> &mut CallOptions {
+        &mut self.options
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     async fn authorization(&self) -> Result<Option<HeaderValue>, String> {
         let token = match &self.token {
             TokenSource::None => return Ok(None),
@@ -132,6 +202,19 @@ impl<C: GeneratedClient> ClientBuilder<C> {
         self
     }
 
+    /// Retries as `policy` says; by default three retries (see [`RetryPolicy`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.state.retry = policy;
+        self
+    }
+
+    /// At most `retries` retries after the first attempt (3 by default; 0 sends every request
+    /// once).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.state.retry = self.state.retry.max_retries(retries);
+        self
+    }
+
     /// Uses a configured `reqwest::Client` (timeouts, proxies, TLS roots).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
@@ -139,7 +222,8 @@ impl<C: GeneratedClient> ClientBuilder<C> {
     }
 
     /// The client.
-    pub fn build(self) -> C {
+    pub fn build(mut self) -> C {
+        self.state.user_agent = C::USER_AGENT;
         let base_url = self.base_url.as_deref().unwrap_or(C::DEFAULT_BASE_URL);
         C::from_parts(
             base_url.trim_end_matches('/'),
@@ -154,24 +238,63 @@ pub trait GeneratedClient: Sized {
     /// The base URL of the API: the description's first server URL.
     const DEFAULT_BASE_URL: &'static str;
 
+    /// The `User-Agent` requests carry: the generated crate's name and version.
+    const USER_AGENT: &'static str;
+
     /// The client for `base_url` (without a trailing `/`), sending requests through `http`.
     fn from_parts(base_url: &str, http: reqwest::Client, state: ClientState) -> Self;
 }
 
 /// Prepares a request before it is sent, as the generated client's request hook: it carries
 /// exactly the documented headers (the base URL names the version, and every response the API
-/// documents is JSON or empty) and the bearer token.
+/// documents is JSON or empty), the bearer token, the call's `client-request-id` and the
+/// `User-Agent` (unless the caller's `reqwest::Client` or the request names one).
 #[doc(hidden)]
 pub async fn prepare_request<E>(
     state: &ClientState,
     request: &mut reqwest::Request,
 ) -> Result<(), Error<E>> {
-    request.headers_mut().remove("api-version");
-    request.headers_mut().remove(ACCEPT);
+    let headers = request.headers_mut();
+    headers.remove("api-version");
+    headers.remove(ACCEPT);
+    let id = match super::call::current() {
+        Some(record) => HeaderValue::try_from(record.client_request_id()),
+        None => match state.options.client_request_id() {
+            Some(id) => HeaderValue::try_from(id),
+            None => HeaderValue::try_from(uuid::Uuid::new_v4().to_string()),
+        },
+    }
+    .map_err(|_| Error::Custom("the client-request-id is not a valid header value".to_owned()))?;
+    headers.insert("client-request-id", id);
+    if !headers.contains_key(USER_AGENT) {
+        headers.insert(USER_AGENT, HeaderValue::from_static(state.user_agent));
+    }
     if let Some(authorization) = state.authorization().await.map_err(Error::Custom)? {
         request.headers_mut().insert(AUTHORIZATION, authorization);
     }
     Ok(())
+}
+
+/// Sends a prepared request, as the generated client's `exec` hook: with the retries the client's
+/// policy allows and the call's deadline leaves time for.
+#[doc(hidden)]
+pub async fn execute(
+    http: &reqwest::Client,
+    state: &ClientState,
+    request: reqwest::Request,
+    operation_id: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let record = super::call::current();
+    tracing::Span::current().record("method", request.method().as_str());
+    super::retry::send(
+        http,
+        &state.retry,
+        state.options.deadline,
+        record.as_deref(),
+        request,
+        operation_id,
+    )
+    .await
 }
 
 /// Rewrites the query string of a request as the API's parameters are written (see `query`):

@@ -17,6 +17,8 @@
 
 #[cfg(feature = "webhooks")]
 pub mod auth;
+#[cfg(feature = "client")]
+pub mod call;
 #[cfg(feature = "webhooks")]
 mod calls;
 #[cfg(feature = "client")]
@@ -48,6 +50,8 @@ mod query;
 #[cfg(feature = "webhooks")]
 pub mod receiver;
 pub mod resource;
+#[cfg(feature = "client")]
+pub mod retry;
 #[cfg(feature = "schemars")]
 mod schema;
 #[cfg(any(feature = "webhooks", feature = "graph-server"))]
@@ -67,7 +71,8 @@ pub use schemars;
 #[doc(hidden)]
 pub mod __private {
     #[cfg(feature = "client")]
-    pub use super::client::{GeneratedClient, encode_query, prepare_request};
+    pub use super::call::run as run_call;
+    pub use super::client::{GeneratedClient, encode_query, execute, prepare_request};
     pub use super::derived::reinterpret;
     #[cfg(any(feature = "webhooks", feature = "graph-server"))]
     pub use super::http::{

@@ -60,6 +60,8 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
     };
     let tokens = fix_progenitor_output(tokens)
         .map_err(|err| blame(format!("progenitor wrote code that does not parse: {err}")))?;
+    let tokens = super::client_calls::wrap_calls(tokens)
+        .map_err(|err| blame(format!("progenitor wrote code that does not parse: {err}")))?;
     let encode_query = encode_query(api);
     // The hook reads the operation only to encode its query.
     let info = if encode_query.is_some() {
@@ -77,6 +79,8 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
         impl crate::runtime::__private::GeneratedClient for Client {
             const DEFAULT_BASE_URL: &'static str = crate::DEFAULT_BASE_URL;
 
+            const USER_AGENT: &'static str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
             fn from_parts(base_url: &str, http: reqwest::Client, state: crate::runtime::client::ClientState) -> Self {
                 Self::new_with_client(base_url, http, state)
             }
@@ -92,12 +96,33 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
             pub fn base_url(&self) -> &str {
                 self.baseurl()
             }
+
+            /// A copy of the client whose calls end by `deadline`: no attempt starts after it, no
+            /// retry is started that could not end before it, each attempt's timeout ends at it,
+            /// and a call it cuts short fails with `ErrorKind::DeadlineExceeded`.
+            pub fn with_deadline(&self, deadline: ::std::time::Instant) -> Self {
+                let mut client = self.clone();
+                client.inner.options_mut().set_deadline(deadline);
+                client
+            }
+
+            /// A copy of the client whose calls send `id` as their `client-request-id` instead of
+            /// a fresh UUID.
+            pub fn with_client_request_id(&self, id: impl Into<::std::sync::Arc<str>>) -> Self {
+                let mut client = self.clone();
+                client.inner.options_mut().set_client_request_id(id);
+                client
+            }
         }
 
         impl ClientHooks<crate::runtime::client::ClientState> for Client {
             async fn pre<E>(&self, request: &mut reqwest::Request, #info: &OperationInfo) -> ::std::result::Result<(), Error<E>> {
                 #encode_query
                 crate::runtime::__private::prepare_request(self.inner(), request).await
+            }
+
+            async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
+                crate::runtime::__private::execute(self.client(), self.inner(), request, info.operation_id).await
             }
         }
     })

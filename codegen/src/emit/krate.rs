@@ -177,9 +177,13 @@ pub(crate) fn lib_rs(api: &Api, settings: &Settings) -> TokenStream {
         #[cfg(feature = "client")]
         pub use client::Client;
         #[cfg(feature = "client")]
-        pub use progenitor_client::{Error, ResponseValue};
+        pub use progenitor_client::{Error as AttemptError, ResponseValue};
+        #[cfg(feature = "client")]
+        pub use runtime::call::{Error, ErrorKind};
         #[cfg(feature = "client")]
         pub use runtime::client::{TokenError, TokenProvider};
+        #[cfg(feature = "client")]
+        pub use runtime::retry::RetryPolicy;
 
         /// Builds a [`Client`]: `Client::builder().bearer_token(token).build()`.
         #[cfg(feature = "client")]

@@ -2,6 +2,7 @@
 //! model and the settings, never the OpenAPI document.
 
 mod client;
+mod client_calls;
 mod krate;
 mod params;
 mod responses;

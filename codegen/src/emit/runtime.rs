@@ -24,6 +24,7 @@ macro_rules! runtime_source {
 /// `(file name, path of the original, text)` of every source file of the runtime.
 pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("auth.rs"),
+    runtime_source!("call.rs"),
     runtime_source!("calls.rs"),
     runtime_source!("client.rs"),
     runtime_source!("decision.rs"),
@@ -41,6 +42,7 @@ pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("query.rs"),
     runtime_source!("receiver.rs"),
     runtime_source!("resource.rs"),
+    runtime_source!("retry.rs"),
     runtime_source!("schema.rs"),
     runtime_source!("serve.rs"),
     runtime_source!("server.rs"),

@@ -164,11 +164,23 @@ impl CommsNotificationsHandler for RejectingBot {
             callback_uri: self.callback_uri.clone(),
             ..Default::default()
         };
-        match self.client.reject(&id, &body).await {
+        // Within the call's window: no retry is started that could not end before it.
+        let client = self.client.with_deadline(delivery.deadline());
+        match client.reject(&id, &body).await {
             Ok(response) => {
                 tracing::info!(call_id = %id, reason = %self.reason, status = response.status().as_u16(), "rejected")
             }
-            Err(err) => tracing::warn!(call_id = %id, error = %err, "reject failed"),
+            Err(err) if err.may_have_succeeded() => {
+                tracing::info!(call_id = %id, error = %err, "rejected (a retry found the call gone)")
+            }
+            Err(err) => tracing::warn!(
+                call_id = %id,
+                client_request_id = err.client_request_id(),
+                request_id = err.request_id(),
+                deadline_exceeded = err.is_deadline_exceeded(),
+                error = %err,
+                "reject failed"
+            ),
         }
     }
 
