@@ -5,8 +5,9 @@
 //! Deliveries look like Graph's: its headers, one message id per delivery through its retries,
 //! redirects followed only to allowed targets, and optionally the legacy first notification. On
 //! request it sends what else reaches a calling bot (roster updates, operation results, any raw
-//! notification) and injects faults (duplicates, out-of-order and delayed deliveries). Terminated
-//! calls are freed after a retention period.
+//! notification) and injects faults (duplicates, out-of-order and delayed deliveries). It can
+//! throttle reject (`429` or `503` with `Retry-After`, see [`Throttle`]). Terminated calls are freed
+//! after a retention period.
 //!
 //! Start it in-process with [`MockGraph::start`] on an ephemeral port, or run the `mock-graph`
 //! binary; [`RunningMockGraph::shutdown`] stops it gracefully. It is built only on the public API of
@@ -16,6 +17,7 @@ mod control;
 mod delivery;
 mod service;
 mod state;
+mod throttle;
 mod triggers;
 
 use std::net::SocketAddr;
@@ -28,6 +30,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use state::{CallState, DeliveryRecord, Protocol};
+pub use throttle::{RetryAfterForm, Throttle};
 
 /// The bot's application id when none is given: the target application of the documented incoming
 /// call.
@@ -59,6 +62,8 @@ pub struct Config {
     pub legacy_first_notification: bool,
     /// Faults injected into deliveries, to test a bot's tolerance. None by default.
     pub faults: Faults,
+    /// Reject requests answered `429` or `503`, to test a bot's retries. None by default.
+    pub throttle: Throttle,
     /// How long [`RunningMockGraph::shutdown`] waits for requests and deliveries under way.
     pub shutdown_grace: Duration,
     /// How long a terminated call is kept (for `GET /_sim/calls/{id}`) before it is freed; a call
@@ -78,6 +83,7 @@ impl Default for Config {
             delivery_timeout: Duration::from_secs(5),
             legacy_first_notification: false,
             faults: Faults::default(),
+            throttle: Throttle::default(),
             shutdown_grace: Duration::from_secs(10),
             retention: Duration::from_secs(300),
         }
@@ -151,6 +157,8 @@ pub(crate) struct Sim {
     pub(crate) tasks: TaskTracker,
     /// Cancelled when the simulator shuts down.
     pub(crate) stopping: CancellationToken,
+    /// Reject answered `429` or `503`.
+    pub(crate) throttling: throttle::Throttling,
 }
 
 impl Sim {
@@ -242,6 +250,8 @@ impl MockGraph {
     /// A simulator with a freshly generated signing key.
     pub fn new(config: Config) -> anyhow::Result<Self> {
         config.faults.check()?;
+        config.throttle.check().map_err(anyhow::Error::msg)?;
+        let throttling = throttle::Throttling::new(config.throttle.clone());
         let key = SigningKey::generate(format!("mock-graph-{}", uuid::Uuid::new_v4()))
             .map_err(anyhow::Error::msg)?;
         let http = reqwest::Client::builder()
@@ -258,16 +268,20 @@ impl MockGraph {
                 queued: AtomicU64::new(0),
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
+                throttling,
             }),
         })
     }
 
-    /// The routes: the Graph API (`/communications/calls/{id}/reject`, `/app/calls/{id}/reject`) and
-    /// the control API under `/_sim`.
+    /// The routes: the Graph API (`/communications/calls/{id}/reject`, `/app/calls/{id}/reject`),
+    /// throttled as configured, and the control API under `/_sim`.
     pub fn router(&self) -> axum::Router {
+        let throttled =
+            axum::middleware::from_fn_with_state(self.sim.clone(), throttle::middleware);
         control::router(self.sim.clone())
             .merge(triggers::router(self.sim.clone()))
-            .merge(service::router(self.sim.clone()))
+            .merge(throttle::router(self.sim.clone()))
+            .merge(service::router(self.sim.clone()).layer(throttled))
     }
 
     /// How many calls the simulator holds: every call placed, less the terminated ones freed.

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Parser;
-use mock_graph::{Config, Faults, MAX_FAULT_DELAY, MockGraph};
+use mock_graph::{Config, Faults, MAX_FAULT_DELAY, MockGraph, RetryAfterForm, Throttle};
 
 /// A local simulator of Microsoft Graph's calls API: place calls with `POST /_sim/calls`, watch
 /// them with `GET /_sim/calls/{id}`; bots reject them at `/communications/calls/{id}/reject`.
@@ -44,6 +44,21 @@ struct Flags {
     /// Fault: up to this much more extra wait before every delivery, at random, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = fault_wait())]
     delay_jitter_ms: u64,
+    /// Throttling: answer reject with this status, 429 or 503.
+    #[arg(long, value_name = "STATUS", default_value_t = 429)]
+    throttle_status: u16,
+    /// Throttling: refuse the next N reject requests (0: none).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    throttle_count: u32,
+    /// Throttling: then refuse this fraction of reject requests, at random (0 to 1).
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.0)]
+    throttle_fraction: f64,
+    /// Throttling: the Retry-After of a refusal, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 1)]
+    throttle_retry_after: u64,
+    /// Throttling: write Retry-After as an HTTP date rather than seconds.
+    #[arg(long)]
+    throttle_retry_after_date: bool,
     /// On SIGTERM or SIGINT, how long to wait for requests and deliveries under way, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     shutdown_grace: u64,
@@ -79,6 +94,17 @@ async fn main() -> anyhow::Result<()> {
             hold: Duration::from_millis(flags.reorder_hold_ms),
             delay: Duration::from_millis(flags.delay_ms),
             jitter: Duration::from_millis(flags.delay_jitter_ms),
+        },
+        throttle: Throttle {
+            status: flags.throttle_status,
+            count: flags.throttle_count,
+            fraction: flags.throttle_fraction,
+            retry_after: Some(flags.throttle_retry_after),
+            retry_after_form: if flags.throttle_retry_after_date {
+                RetryAfterForm::Date
+            } else {
+                RetryAfterForm::Seconds
+            },
         },
         shutdown_grace: Duration::from_secs(flags.shutdown_grace),
         retention: Duration::from_secs(flags.retention),
