@@ -170,10 +170,11 @@ pub(crate) async fn send(
                 }
             }
             Ok(response) => {
-                if uncertain && response.status() == StatusCode::NOT_FOUND {
-                    if let Some(record) = record {
-                        record.may_have_succeeded();
-                    }
+                if uncertain
+                    && response.status() == StatusCode::NOT_FOUND
+                    && let Some(record) = record
+                {
+                    record.may_have_succeeded();
                 }
                 Next::Done(Ok(response))
             }
