@@ -72,6 +72,7 @@ pub use schemars;
 pub mod __private {
     #[cfg(feature = "client")]
     pub use super::call::run as run_call;
+    #[cfg(feature = "client")]
     pub use super::client::{GeneratedClient, encode_query, execute, prepare_request};
     pub use super::derived::reinterpret;
     #[cfg(any(feature = "webhooks", feature = "graph-server"))]
