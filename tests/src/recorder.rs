@@ -31,6 +31,8 @@ pub struct Reply {
     pub body: &'static str,
     /// More headers.
     pub headers: Vec<(&'static str, String)>,
+    /// A wait before answering (the request is recorded at once).
+    pub delay: std::time::Duration,
 }
 
 impl Reply {
@@ -41,6 +43,7 @@ impl Reply {
             content_type: None,
             body: "",
             headers: Vec::new(),
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -51,6 +54,7 @@ impl Reply {
             content_type: Some("application/json"),
             body,
             headers: Vec::new(),
+            delay: std::time::Duration::ZERO,
         }
     }
 
@@ -61,7 +65,14 @@ impl Reply {
             content_type: Some("text/plain"),
             body,
             headers: Vec::new(),
+            delay: std::time::Duration::ZERO,
         }
+    }
+
+    /// The same response, given after `delay`.
+    pub fn after(mut self, delay: std::time::Duration) -> Self {
+        self.delay = delay;
+        self
     }
 
     /// The same response with the header `name: value` too.
@@ -105,6 +116,7 @@ impl Recorder {
                     });
                     replies[(seen.len() - 1).min(replies.len() - 1)].clone()
                 };
+                tokio::time::sleep(reply.delay).await;
                 let mut response = (reply.status, reply.body).into_response();
                 if let Some(content_type) = reply.content_type {
                     response.headers_mut().insert(

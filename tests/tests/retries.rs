@@ -233,3 +233,65 @@ async fn every_call_has_its_own_client_request_id_unless_the_caller_sets_one() {
     let agent = header(&requests[0], "user-agent").expect("a User-Agent");
     assert_eq!(agent, concat!("msgraph-calls/", env!("CARGO_PKG_VERSION")));
 }
+
+#[tokio::test]
+async fn a_connection_that_cannot_be_opened_is_tried_again() {
+    let (listener, base_url) = tests::fixtures::listen_local().await;
+    drop(listener);
+    let client = Client::builder()
+        .base_url(base_url)
+        .retry_policy(fast().max_retries(2))
+        .build();
+    let err = reject(&client).await.expect_err("nobody listens");
+    assert_eq!(err.attempts(), 3);
+    assert!(matches!(
+        err.kind(),
+        ErrorKind::Failed(AttemptError::CommunicationError(_))
+    ));
+    assert!(err.client_request_id().is_some());
+}
+
+/// A client whose attempts time out after 200 ms.
+fn impatient(recorder: &Recorder) -> Client {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .expect("a client");
+    Client::builder()
+        .base_url(format!("{}/beta", recorder.base_url))
+        .http_client(http)
+        .retry_policy(fast())
+        .build()
+}
+
+#[tokio::test]
+async fn a_reject_that_timed_out_once_sent_is_sent_again_and_a_404_may_have_succeeded() {
+    let recorder = Recorder::start_sequence(vec![
+        Reply::empty(202).after(Duration::from_secs(5)),
+        Reply::json(404, NOT_FOUND),
+    ])
+    .await;
+    let err = reject(&impatient(&recorder)).await.expect_err("404");
+    let requests = recorder.requests();
+    assert_eq!(requests.len(), 2);
+    assert_one_call(&requests);
+    assert!(err.may_have_succeeded(), "{err}");
+    assert_eq!(err.attempts(), 2);
+}
+
+#[tokio::test]
+async fn an_attempt_is_cut_short_at_the_deadline() {
+    let recorder = Recorder::start(Reply::empty(202).after(Duration::from_secs(5))).await;
+    let client = client(&recorder, fast());
+    let err = reject(&client.with_deadline(Instant::now() + Duration::from_millis(300)))
+        .await
+        .expect_err("the answer comes after the deadline");
+    assert_eq!(recorder.requests().len(), 1);
+    let ErrorKind::DeadlineExceeded {
+        last: Some(AttemptError::CommunicationError(timeout)),
+    } = err.kind()
+    else {
+        panic!("the deadline, with the timed-out attempt: {err}")
+    };
+    assert!(timeout.is_timeout());
+}
