@@ -4,7 +4,7 @@
 //! and the [`Error`] that carries all of it with Graph's `request-id`.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use progenitor_client::ResponseValue;
@@ -17,6 +17,8 @@ use super::client::ClientState;
 #[derive(Debug)]
 pub(crate) struct CallRecord {
     client_request_id: String,
+    /// The `client-request-id` the operation itself sent as a header parameter, if it has one.
+    sent_id: OnceLock<String>,
     attempts: AtomicU32,
     deadline_passed: AtomicBool,
     may_have_succeeded: AtomicBool,
@@ -24,7 +26,12 @@ pub(crate) struct CallRecord {
 
 impl CallRecord {
     pub(crate) fn client_request_id(&self) -> &str {
-        &self.client_request_id
+        self.sent_id.get().unwrap_or(&self.client_request_id)
+    }
+
+    /// The operation sent `id` as its `client-request-id` header parameter.
+    pub(crate) fn sent_own_id(&self, id: &str) {
+        let _ = self.sent_id.set(id.to_owned());
     }
 
     pub(crate) fn attempted(&self, attempt: u32) {
@@ -242,13 +249,14 @@ where
     };
     let record = Arc::new(CallRecord {
         client_request_id,
+        sent_id: OnceLock::new(),
         attempts: AtomicU32::new(0),
         deadline_passed: AtomicBool::new(false),
         may_have_succeeded: AtomicBool::new(false),
     });
     let error = |kind, request_id, record: &CallRecord| Error {
         kind,
-        client_request_id: Some(record.client_request_id.clone()),
+        client_request_id: Some(record.client_request_id().to_owned()),
         request_id,
         attempts: record.attempts.load(Ordering::Relaxed),
     };

@@ -257,15 +257,25 @@ pub async fn prepare_request<E>(
     let headers = request.headers_mut();
     headers.remove("api-version");
     headers.remove(ACCEPT);
-    let id = match super::call::current() {
-        Some(record) => HeaderValue::try_from(record.client_request_id()),
-        None => match state.options.client_request_id() {
-            Some(id) => HeaderValue::try_from(id),
-            None => HeaderValue::try_from(uuid::Uuid::new_v4().to_string()),
-        },
+    let record = super::call::current();
+    // An operation with a `client-request-id` header parameter sends the caller's value.
+    if let Some(own) = headers.get("client-request-id") {
+        if let (Some(record), Ok(own)) = (&record, own.to_str()) {
+            record.sent_own_id(own);
+        }
+    } else {
+        let id = match &record {
+            Some(record) => HeaderValue::try_from(record.client_request_id()),
+            None => match state.options.client_request_id() {
+                Some(id) => HeaderValue::try_from(id),
+                None => HeaderValue::try_from(uuid::Uuid::new_v4().to_string()),
+            },
+        }
+        .map_err(|_| {
+            Error::Custom("the client-request-id is not a valid header value".to_owned())
+        })?;
+        headers.insert("client-request-id", id);
     }
-    .map_err(|_| Error::Custom("the client-request-id is not a valid header value".to_owned()))?;
-    headers.insert("client-request-id", id);
     if !headers.contains_key(USER_AGENT) {
         headers.insert(USER_AGENT, HeaderValue::from_static(state.user_agent));
     }
