@@ -248,7 +248,8 @@ pub trait GeneratedClient: Sized {
 /// Prepares a request before it is sent, as the generated client's request hook: it carries
 /// exactly the documented headers (the base URL names the version, and every response the API
 /// documents is JSON or empty), the bearer token, the call's `client-request-id` and the
-/// `User-Agent` (unless the caller's `reqwest::Client` or the request names one).
+/// `User-Agent` (unless the request names one; it takes the place of a `reqwest::Client`'s
+/// default).
 #[doc(hidden)]
 pub async fn prepare_request<E>(
     state: &ClientState,
