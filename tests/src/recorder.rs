@@ -116,7 +116,10 @@ impl Recorder {
                     });
                     replies[(seen.len() - 1).min(replies.len() - 1)].clone()
                 };
-                tokio::time::sleep(reply.delay).await;
+                // Even a zero sleep waits for the timer's next tick (a millisecond).
+                if !reply.delay.is_zero() {
+                    tokio::time::sleep(reply.delay).await;
+                }
                 let mut response = (reply.status, reply.body).into_response();
                 if let Some(content_type) = reply.content_type {
                     response.headers_mut().insert(
