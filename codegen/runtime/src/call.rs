@@ -4,8 +4,8 @@
 //! and the [`Error`] that carries all of it with Graph's `request-id`.
 
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use progenitor_client::ResponseValue;
 use tracing::Instrument;
