@@ -89,6 +89,8 @@ pub mod __private {
     pub use super::server::{Validate, check_enum, check_string};
     // Exported macros live at the root of whichever crate compiles this file: this one, or a
     // generated crate that vendors it.
+    #[cfg(feature = "schemars")]
+    pub use crate::type_schema;
     pub use crate::{open_enum, open_resource, open_struct};
     #[cfg(feature = "schemars")]
     pub use schemars;
