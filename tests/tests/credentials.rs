@@ -279,3 +279,122 @@ async fn a_credential_per_tenant_is_made_once_for_each_tenant() {
     assert_eq!(*made.lock().unwrap(), ["home", "t1", "bad"]);
     assert_eq!(recorder.requests().len(), 3);
 }
+
+#[test]
+fn cloud_presets_give_the_documented_urls_scopes_and_issuers() {
+    use msgraph_calls::{Cloud, GraphVersion};
+    let table = [
+        (
+            Cloud::Global,
+            "https://graph.microsoft.com/v1.0",
+            "https://graph.microsoft.com/.default",
+            "https://login.microsoftonline.com",
+            "https://api.aps.skype.com/v1/.well-known/OpenIdConfiguration",
+        ),
+        (
+            Cloud::UsGovL4,
+            "https://graph.microsoft.us/v1.0",
+            "https://graph.microsoft.us/.default",
+            "https://login.microsoftonline.us",
+            "https://login.botframework.azure.us/v1/.well-known/openidconfiguration",
+        ),
+        (
+            Cloud::UsGovL5Dod,
+            "https://dod-graph.microsoft.us/v1.0",
+            "https://dod-graph.microsoft.us/.default",
+            "https://login.microsoftonline.us",
+            "https://login.botframework.azure.us/v1/.well-known/openidconfiguration",
+        ),
+        (
+            Cloud::China,
+            "https://microsoftgraph.chinacloudapi.cn/v1.0",
+            "https://microsoftgraph.chinacloudapi.cn/.default",
+            "https://login.chinacloudapi.cn",
+            "https://login.botframework.azure.cn/v1/.well-known/openidconfiguration",
+        ),
+    ];
+    for (cloud, v1, scope, authority, keys) in table {
+        assert_eq!(cloud.graph_url(GraphVersion::V1), v1);
+        assert_eq!(cloud.graph_scope(), scope);
+        assert_eq!(cloud.authority_host(), authority);
+        assert_eq!(cloud.notification_keys_url(), keys);
+        assert_eq!(cloud.name().parse::<Cloud>(), Ok(cloud));
+        // Graph signs as the cloud's own Graph host, and as the Bot Framework of that cloud.
+        assert_eq!(cloud.notification_issuers()[0], cloud.graph_host());
+        assert!(cloud.notification_issuers()[1].starts_with("https://api.botframework."));
+        // The Azure SDK's credentials ask the same authority.
+        let azure = azure::cloud_configuration(cloud);
+        let expected = match cloud {
+            Cloud::Global => azure_core::cloud::CloudConfiguration::AzurePublic,
+            Cloud::China => azure_core::cloud::CloudConfiguration::AzureChina,
+            _ => azure_core::cloud::CloudConfiguration::AzureGovernment,
+        };
+        assert_eq!(format!("{azure:?}"), format!("{expected:?}"));
+    }
+    assert!(
+        "moon"
+            .parse::<Cloud>()
+            .unwrap_err()
+            .contains("us-gov-l5-dod")
+    );
+}
+
+#[tokio::test]
+async fn the_builder_picks_the_cloud_and_version_and_asks_for_the_clouds_scope() {
+    use msgraph_calls::{Cloud, GraphVersion};
+    let at = |builder: msgraph_calls::ClientBuilder| builder.build().base_url().to_owned();
+    assert_eq!(at(Client::builder()), "https://graph.microsoft.com/beta");
+    assert_eq!(
+        at(Client::builder().version(GraphVersion::V1)),
+        "https://graph.microsoft.com/v1.0"
+    );
+    assert_eq!(
+        at(Client::builder().cloud(Cloud::UsGovL5Dod)),
+        "https://dod-graph.microsoft.us/beta"
+    );
+    assert_eq!(
+        at(Client::builder()
+            .cloud(Cloud::China)
+            .version(GraphVersion::V1)),
+        "https://microsoftgraph.chinacloudapi.cn/v1.0"
+    );
+    // A custom URL wins; the token scope is still the cloud's, unless set.
+    let recorder = Recorder::start(Reply::empty(202)).await;
+    let scopes = Arc::new(Mutex::new(Vec::new()));
+    let seen = scopes.clone();
+    let provider = move |request: TokenRequest| {
+        seen.lock().unwrap().push(request.scope().to_owned());
+        async { Ok::<_, TokenError>("t".to_owned()) }
+    };
+    let shared = Arc::new(provider);
+    let body = RejectRequestBody::default();
+    for builder in [
+        Client::builder().cloud(Cloud::UsGovL4),
+        Client::builder().scope("api://custom/.default"),
+    ] {
+        let shared = shared.clone();
+        let client = builder
+            .base_url(format!("{}/v1.0", recorder.base_url))
+            .token_provider(move |request: TokenRequest| shared(request))
+            .build();
+        client.reject(CALL_ID, &body).await.expect("202");
+    }
+    assert_eq!(
+        *scopes.lock().unwrap(),
+        [
+            "https://graph.microsoft.us/.default",
+            "api://custom/.default"
+        ]
+    );
+    let paths: Vec<String> = recorder
+        .requests()
+        .iter()
+        .map(|r| r.uri.path().to_owned())
+        .collect();
+    assert!(
+        paths
+            .iter()
+            .all(|p| p.starts_with("/v1.0/communications/calls/")),
+        "{paths:?}"
+    );
+}
