@@ -398,3 +398,43 @@ async fn the_builder_picks_the_cloud_and_version_and_asks_for_the_clouds_scope()
         "{paths:?}"
     );
 }
+
+// One thread: every request reaches the cache, and waits, before the fetch is let go.
+#[tokio::test]
+async fn requests_waiting_for_a_failing_fetch_share_its_failure() {
+    let recorder = Recorder::start(Reply::empty(202)).await;
+    let gate = Arc::new(Notify::new());
+    let credential = Arc::new(FakeCredential {
+        fail: true,
+        gate: Some(gate.clone()),
+        ..Default::default()
+    });
+    let count = Arc::new(AtomicUsize::new(0));
+    let arrived = Arc::new(Notify::new());
+    let provider = Arrivals {
+        inner: Arc::new(azure::single("FakeCredential", credential.clone())),
+        count: count.clone(),
+        arrived: arrived.clone(),
+    };
+    let client = client(&recorder, provider);
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.reject(CALL_ID, &RejectRequestBody::default()).await })
+        })
+        .collect();
+    while count.load(Ordering::SeqCst) < 20 {
+        arrived.notified().await;
+    }
+    gate.notify_one();
+    for call in calls {
+        let err = call.await.unwrap().expect_err("no token");
+        assert!(err.to_string().contains("AADSTS7000215"), "{err}");
+    }
+    assert_eq!(
+        credential.calls.load(Ordering::SeqCst),
+        1,
+        "the requests that waited took the fetch's failure"
+    );
+    assert!(recorder.requests().is_empty());
+}
