@@ -111,11 +111,33 @@ pub fn client_secret(
     client_id: impl Into<String>,
     secret: impl Into<String>,
 ) -> CachedTokenProvider {
+    client_secret_with_options(
+        cloud,
+        tenant_id,
+        client_id,
+        secret,
+        ClientOptions::default(),
+    )
+}
+
+/// [`client_secret`] whose credentials send their token requests with `options` (a transport of
+/// the caller's, proxies, retries); the authority is `cloud`'s whatever `options.cloud` says.
+pub fn client_secret_with_options(
+    cloud: Cloud,
+    tenant_id: impl Into<String>,
+    client_id: impl Into<String>,
+    secret: impl Into<String>,
+    options: ClientOptions,
+) -> CachedTokenProvider {
     let client_id = client_id.into();
     let secret = Secret::new(secret.into());
+    let client_options = ClientOptions {
+        cloud: Some(Arc::new(cloud_configuration(cloud))),
+        ..options
+    };
     per_tenant("ClientSecretCredential", tenant_id, move |tenant| {
         let options = ClientSecretCredentialOptions {
-            client_options: client_options(cloud),
+            client_options: client_options.clone(),
         };
         let credential =
             ClientSecretCredential::new(tenant, client_id.clone(), secret.clone(), Some(options))?;
