@@ -1,6 +1,7 @@
 //! One bot, many tenants: each incoming call is rejected with a token for the tenant its
-//! notification token names (`tid`), asked of the bot's token provider. Graph is a recording
-//! server on 127.0.0.1.
+//! notification token names (`tid`), asked of the bot's token provider; and a bot in a national
+//! cloud accepts notification tokens from that cloud's issuers only. Graph is a recording server
+//! on 127.0.0.1.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -88,4 +89,46 @@ async fn each_call_is_rejected_with_a_token_for_its_tenant() {
     let mut asked = asked.lock().unwrap().clone();
     asked.sort();
     assert_eq!(asked, ["tenant-x", "tenant-y"]);
+}
+
+#[tokio::test]
+async fn a_bot_in_a_national_cloud_accepts_that_clouds_issuers_only() {
+    let graph = Recorder::start(Reply::empty(202)).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = signing_key();
+    let config = BotConfig {
+        graph_url: graph.base_url.clone(),
+        app_id: APP_ID.to_owned(),
+        jwks: jwks_file(dir.path(), [&key]).display().to_string(),
+        reason: RejectReason::Busy,
+        callback_uri: None,
+        record: None,
+        credential: GraphCredential::Token("t".to_owned()),
+        cloud: Cloud::UsGovL4,
+        shutdown_grace: example_bot::DEFAULT_SHUTDOWN_GRACE,
+    };
+    let (listener, _) = listen_local().await;
+    let bot = example_bot::serve(config, listener)
+        .await
+        .expect("the bot starts");
+    for (issuer, status) in [
+        ("https://graph.microsoft.com", 403),
+        ("https://api.botframework.com", 403),
+        ("https://graph.microsoft.us", 202),
+        ("https://api.botframework.us", 202),
+    ] {
+        let mut claims = SigningKey::graph_claims(APP_ID, "tenant-x", Duration::from_secs(300));
+        claims["iss"] = issuer.into();
+        let bearer = format!("Bearer {}", key.sign(&claims).expect("sign"));
+        let answer = post(
+            &bot.webhook_url(),
+            &[
+                ("content-type", "application/json"),
+                ("authorization", bearer.as_str()),
+            ],
+            r#"{"value": []}"#,
+        )
+        .await;
+        assert_eq!(answer.status, status, "issuer {issuer}");
+    }
 }
