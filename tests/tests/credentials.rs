@@ -438,3 +438,18 @@ async fn requests_waiting_for_a_failing_fetch_share_its_failure() {
     );
     assert!(recorder.requests().is_empty());
 }
+
+#[tokio::test]
+async fn an_empty_token_sends_nothing() {
+    let recorder = Recorder::start(Reply::empty(202)).await;
+    let empty = Client::builder()
+        .base_url(&recorder.base_url)
+        .token_provider(|_request: TokenRequest| async { Ok::<_, TokenError>(" ".to_owned()) })
+        .build();
+    let err = empty
+        .reject(CALL_ID, &RejectRequestBody::default())
+        .await
+        .expect_err("no token, no call");
+    assert!(err.to_string().contains("empty"), "{err}");
+    assert!(recorder.requests().is_empty());
+}

@@ -148,6 +148,9 @@ impl ClientState {
                 })?
             }
         };
+        if token.trim().is_empty() {
+            return Err("the bearer token is empty, so the request was not sent".to_owned());
+        }
         let mut value = HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| {
             "the bearer token contains characters not allowed in a header".to_owned()
         })?;
