@@ -344,6 +344,9 @@ async fn the_builder_picks_the_cloud_and_version_and_asks_for_the_clouds_scope()
     use msgraph_calls::{Cloud, GraphVersion};
     let at = |builder: msgraph_calls::ClientBuilder| builder.build().base_url().to_owned();
     assert_eq!(at(Client::builder()), "https://graph.microsoft.com/beta");
+    let home = Client::builder().tenant_id("home").build();
+    assert_eq!(home.tenant_id(), Some("home"));
+    assert_eq!(home.for_tenant("other").tenant_id(), Some("other"));
     assert_eq!(
         at(Client::builder().version(GraphVersion::V1)),
         "https://graph.microsoft.com/v1.0"
