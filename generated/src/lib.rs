@@ -22,7 +22,8 @@ pub use client::Client;
 #[cfg(feature = "client")]
 pub use progenitor_client::{Error, ResponseValue};
 #[cfg(feature = "client")]
-pub use runtime::client::{TokenError, TokenProvider};
+pub use runtime::client::{TokenError, TokenProvider, TokenRequest};
+pub use runtime::cloud::{Cloud, GraphVersion};
 /// Builds a [`Client`]: `Client::builder().bearer_token(token).build()`.
 #[cfg(feature = "client")]
 pub type ClientBuilder = runtime::client::ClientBuilder<Client>;
