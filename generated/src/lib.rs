@@ -24,7 +24,8 @@ pub use progenitor_client::{Error as AttemptError, ResponseValue};
 #[cfg(feature = "client")]
 pub use runtime::call::{Error, ErrorKind};
 #[cfg(feature = "client")]
-pub use runtime::client::{TokenError, TokenProvider};
+pub use runtime::client::{TokenError, TokenProvider, TokenRequest};
+pub use runtime::cloud::{Cloud, GraphVersion};
 #[cfg(feature = "client")]
 pub use runtime::retry::RetryPolicy;
 /// Builds a [`Client`]: `Client::builder().bearer_token(token).build()`.

@@ -9,19 +9,10 @@
 //! `anyOf` its kinds and anything else.
 use crate::runtime::__private::schemars;
 use crate::types::*;
-impl schemars::JsonSchema for AppHostedMediaConfig {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.appHostedMediaConfig")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::AppHostedMediaConfig"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.appHostedMediaConfig",
+    AppHostedMediaConfig,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.nullable::<bool>(
             "removeFromDefaultAudioGroup",
@@ -34,18 +25,12 @@ impl schemars::JsonSchema for AppHostedMediaConfig {
         );
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for AudioRoutingGroup {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.audioRoutingGroup")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::AudioRoutingGroup"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.audioRoutingGroup",
+    AudioRoutingGroup,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::string::String>(
             "id",
@@ -62,53 +47,24 @@ impl schemars::JsonSchema for AudioRoutingGroup {
         );
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for AutoAdmittedUsersType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.autoAdmittedUsersType")
-    }
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.autoAdmittedUsersType",
+    AutoAdmittedUsersType,
+    |_generator| { crate::runtime::__private::enum_schema("", &["everyoneInCompany", "everyone"]) }
+);
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::AutoAdmittedUsersType"
-        ))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::runtime::__private::enum_schema("", &["everyoneInCompany", "everyone"])
-    }
-}
-
-impl schemars::JsonSchema for AzureCommunicationServicesUserIdentity {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.azureCommunicationServicesUserIdentity")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::AzureCommunicationServicesUserIdentity"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.azureCommunicationServicesUserIdentity",
+    AzureCommunicationServicesUserIdentity,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "displayName",
-                "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.",
-            );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "id",
-                "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.",
-            );
+        object.nullable:: <
+    ::std::string::String > ("displayName",
+    "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.");
+        object.nullable:: < ::std::string::String > ("id",
+    "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.");
         object.optional::<::std::string::String>("@odata.type", "");
         object.nullable::<::std::string::String>(
             "azureCommunicationServicesResourceId",
@@ -116,217 +72,130 @@ impl schemars::JsonSchema for AzureCommunicationServicesUserIdentity {
         );
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for Call {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.call")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.call", Call, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object
+        .optional::<::std::string::String>("id", "The unique identifier for an entity. Read-only.");
+    object.optional:: < ::std::vec::Vec < Modality > > ("activeModalities",
+    "The list of active modalities. Possible values are: unknown, audio, video, videoBasedScreenSharing, data. Read-only.");
+    object.optional::<ParticipantInfo>("answeredBy", "");
+    object.optional::<::std::string::String>(
+        "callbackUri",
+        "The callback URL on which callbacks will be delivered. Must be https.",
+    );
+    object
+    .nullable:: < ::std::string::String > ("callChainId",
+    "A unique identifier for all the participant calls in a conference or a unique identifier for two participant calls in a P2P call.  This needs to be copied over from Microsoft.Graph.Call.CallChainId.");
+    object.optional::<CallOptions>("callOptions", "");
+    object.optional::<::std::vec::Vec<CallRoute>>(
+        "callRoutes",
+        "The routing information on how the call was retargeted. Read-only.",
+    );
+    object.optional::<ChatInfo>("chatInfo", "");
+    object.optional::<CallDirection>("direction", "");
+    object.optional::<IncomingContext>("incomingContext", "");
+    object.optional::<MediaConfig>("mediaConfig", "");
+    object.optional::<CallMediaState>("mediaState", "");
+    object.optional::<MeetingCapability>("meetingCapability", "");
+    object.optional::<MeetingInfo>("meetingInfo", "");
+    object.nullable::<::std::string::String>("myParticipantId", "");
+    object
+    .optional:: < ::std::vec::Vec < Modality > > ("requestedModalities",
+    "The list of requested modalities. Possible values are: unknown, audio, video, videoBasedScreenSharing, data.");
+    object.optional::<ResultInfo>("resultInfo", "");
+    object.nullable:: < i32 >
+    ("ringingTimeoutInSeconds",
+    "Ringing timeout in seconds for outgoing peer to peer calls. The max value for this attribute is 115 seconds.");
+    object.optional:: < ::std::vec::Vec < RoutingPolicy > > ("routingPolicies",
+    "This property is applicable for peer to peer calls only. Possible values are: none, noMissedCall, disableForwardingExceptPhone, disableForwarding, preferSkypeForBusiness, unknownFutureValue.");
+    object.optional::<ParticipantInfo>("source", "");
+    object.optional::<CallState>("state", "");
+    object.nullable::<::std::string::String>("subject", "The subject of the conversation.");
+    object.optional::<::std::vec::Vec<InvitationParticipantInfo>>(
+        "targets",
+        "The targets of the call. Required information for creating peer to peer call.",
+    );
+    object.nullable::<::std::string::String>(
+        "tenantId",
+        "Read-only. tenantId in Microsoft Entra ID.",
+    );
+    object.nullable::<::std::string::String>("terminationReason", "");
+    object.optional::<ToneInfo>("toneInfo", "");
+    object.optional::<CallTranscriptionInfo>("transcription", "");
+    object.optional::<::std::vec::Vec<AudioRoutingGroup>>("audioRoutingGroups", "");
+    object.optional::<::std::vec::Vec<ContentSharingSession>>("contentSharingSessions", "");
+    object.optional::<::std::vec::Vec<CommsOperation>>("operations", "");
+    object.optional::<::std::vec::Vec<Participant>>("participants", "");
+    object.finish()
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::Call"))
-    }
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.callDirection",
+    CallDirection,
+    |_generator| { crate::runtime::__private::enum_schema("", &["incoming", "outgoing"]) }
+);
 
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.optional::<::std::string::String>(
-            "id",
-            "The unique identifier for an entity. Read-only.",
-        );
-        object
-            .optional::<
-                ::std::vec::Vec<Modality>,
-            >(
-                "activeModalities",
-                "The list of active modalities. Possible values are: unknown, audio, video, videoBasedScreenSharing, data. Read-only.",
-            );
-        object.optional::<ParticipantInfo>("answeredBy", "");
-        object.optional::<::std::string::String>(
-            "callbackUri",
-            "The callback URL on which callbacks will be delivered. Must be https.",
-        );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "callChainId",
-                "A unique identifier for all the participant calls in a conference or a unique identifier for two participant calls in a P2P call.  This needs to be copied over from Microsoft.Graph.Call.CallChainId.",
-            );
-        object.optional::<CallOptions>("callOptions", "");
-        object.optional::<::std::vec::Vec<CallRoute>>(
-            "callRoutes",
-            "The routing information on how the call was retargeted. Read-only.",
-        );
-        object.optional::<ChatInfo>("chatInfo", "");
-        object.optional::<CallDirection>("direction", "");
-        object.optional::<IncomingContext>("incomingContext", "");
-        object.optional::<MediaConfig>("mediaConfig", "");
-        object.optional::<CallMediaState>("mediaState", "");
-        object.optional::<MeetingCapability>("meetingCapability", "");
-        object.optional::<MeetingInfo>("meetingInfo", "");
-        object.nullable::<::std::string::String>("myParticipantId", "");
-        object
-            .optional::<
-                ::std::vec::Vec<Modality>,
-            >(
-                "requestedModalities",
-                "The list of requested modalities. Possible values are: unknown, audio, video, videoBasedScreenSharing, data.",
-            );
-        object.optional::<ResultInfo>("resultInfo", "");
-        object
-            .nullable::<
-                i32,
-            >(
-                "ringingTimeoutInSeconds",
-                "Ringing timeout in seconds for outgoing peer to peer calls. The max value for this attribute is 115 seconds.",
-            );
-        object
-            .optional::<
-                ::std::vec::Vec<RoutingPolicy>,
-            >(
-                "routingPolicies",
-                "This property is applicable for peer to peer calls only. Possible values are: none, noMissedCall, disableForwardingExceptPhone, disableForwarding, preferSkypeForBusiness, unknownFutureValue.",
-            );
-        object.optional::<ParticipantInfo>("source", "");
-        object.optional::<CallState>("state", "");
-        object.nullable::<::std::string::String>("subject", "The subject of the conversation.");
-        object.optional::<::std::vec::Vec<InvitationParticipantInfo>>(
-            "targets",
-            "The targets of the call. Required information for creating peer to peer call.",
-        );
-        object.nullable::<::std::string::String>(
-            "tenantId",
-            "Read-only. tenantId in Microsoft Entra ID.",
-        );
-        object.nullable::<::std::string::String>("terminationReason", "");
-        object.optional::<ToneInfo>("toneInfo", "");
-        object.optional::<CallTranscriptionInfo>("transcription", "");
-        object.optional::<::std::vec::Vec<AudioRoutingGroup>>("audioRoutingGroups", "");
-        object.optional::<::std::vec::Vec<ContentSharingSession>>("contentSharingSessions", "");
-        object.optional::<::std::vec::Vec<CommsOperation>>("operations", "");
-        object.optional::<::std::vec::Vec<Participant>>("participants", "");
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for CallDirection {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.callDirection")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::CallDirection"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::runtime::__private::enum_schema("", &["incoming", "outgoing"])
-    }
-}
-
-impl schemars::JsonSchema for CallMediaState {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.callMediaState")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::CallMediaState"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.callMediaState",
+    CallMediaState,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<MediaState>("audio", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CallOptions {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.callOptions")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.callOptions", CallOptions, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.nullable::<bool>(
+        "hideBotAfterEscalation",
+        "Indicates whether to hide the app after the call is escalated.",
+    );
+    object.nullable::<bool>(
+        "isContentSharingNotificationEnabled",
+        "Indicates whether content sharing notifications should be enabled for the call.",
+    );
+    object.nullable::<bool>(
+        "isDeltaRosterEnabled",
+        "Indicates whether delta roster is enabled for the call.",
+    );
+    object.optional::<::std::string::String>("@odata.type", "");
+    object.finish()
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::CallOptions"))
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.callRoute", CallRoute, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.optional::<IdentitySet>("final", "");
+    object.optional::<IdentitySet>("original", "");
+    object.optional::<RoutingType>("routingType", "");
+    object.finish()
+});
 
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.nullable::<bool>(
-            "hideBotAfterEscalation",
-            "Indicates whether to hide the app after the call is escalated.",
-        );
-        object.nullable::<bool>(
-            "isContentSharingNotificationEnabled",
-            "Indicates whether content sharing notifications should be enabled for the call.",
-        );
-        object.nullable::<bool>(
-            "isDeltaRosterEnabled",
-            "Indicates whether delta roster is enabled for the call.",
-        );
-        object.optional::<::std::string::String>("@odata.type", "");
-        object.finish()
-    }
-}
+crate::runtime::__private::type_schema!("microsoft.graph.callState", CallState, |_generator| {
+    crate::runtime::__private::enum_schema(
+        "",
+        &[
+            "incoming",
+            "establishing",
+            "ringing",
+            "established",
+            "hold",
+            "transferring",
+            "transferAccepted",
+            "redirecting",
+            "terminating",
+            "terminated",
+            "unknownFutureValue",
+        ],
+    )
+});
 
-impl schemars::JsonSchema for CallRoute {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.callRoute")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::CallRoute"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.optional::<IdentitySet>("final", "");
-        object.optional::<IdentitySet>("original", "");
-        object.optional::<RoutingType>("routingType", "");
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for CallState {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.callState")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::CallState"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::runtime::__private::enum_schema(
-            "",
-            &[
-                "incoming",
-                "establishing",
-                "ringing",
-                "established",
-                "hold",
-                "transferring",
-                "transferAccepted",
-                "redirecting",
-                "terminating",
-                "terminated",
-                "unknownFutureValue",
-            ],
-        )
-    }
-}
-
-impl schemars::JsonSchema for CallTranscriptionInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.callTranscriptionInfo")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CallTranscriptionInfo"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.callTranscriptionInfo",
+    CallTranscriptionInfo,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.nullable::<::std::string::String>(
             "lastModifiedDateTime",
@@ -335,41 +204,23 @@ impl schemars::JsonSchema for CallTranscriptionInfo {
         object.optional::<CallTranscriptionState>("state", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CallTranscriptionState {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.callTranscriptionState")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CallTranscriptionState"
-        ))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.callTranscriptionState",
+    CallTranscriptionState,
+    |_generator| {
         crate::runtime::__private::enum_schema(
             "",
             &["notStarted", "active", "inactive", "unknownFutureValue"],
         )
     }
-}
+);
 
-impl schemars::JsonSchema for CancelMediaProcessingOperation {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.cancelMediaProcessingOperation")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CancelMediaProcessingOperation"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.cancelMediaProcessingOperation",
+    CancelMediaProcessingOperation,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::string::String>(
             "id",
@@ -383,95 +234,51 @@ impl schemars::JsonSchema for CancelMediaProcessingOperation {
         object.optional::<OperationStatus>("status", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for ChangeType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.changeType")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.changeType", ChangeType, |_generator| {
+    crate::runtime::__private::enum_schema("", &["created", "updated", "deleted"])
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::ChangeType"))
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.chatInfo", ChatInfo, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.nullable::<::std::string::String>(
+        "messageId",
+        "The unique identifier for a message in a Microsoft Teams channel.",
+    );
+    object.nullable::<::std::string::String>("replyChainMessageId", "The ID of the reply message.");
+    object.nullable::<::std::string::String>(
+        "threadId",
+        "The unique identifier for a thread in Microsoft Teams.",
+    );
+    object.finish()
+});
 
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::runtime::__private::enum_schema("", &["created", "updated", "deleted"])
-    }
-}
-
-impl schemars::JsonSchema for ChatInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.chatInfo")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::ChatInfo"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.nullable::<::std::string::String>(
-            "messageId",
-            "The unique identifier for a message in a Microsoft Teams channel.",
-        );
-        object.nullable::<::std::string::String>(
-            "replyChainMessageId",
-            "The ID of the reply message.",
-        );
-        object.nullable::<::std::string::String>(
-            "threadId",
-            "The unique identifier for a thread in Microsoft Teams.",
-        );
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for CommsNotification {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.commsNotification")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::CommsNotification"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.commsNotification",
+    CommsNotification,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<ChangeType>("changeType", "");
         object.optional::<::std::string::String>(
             "resourceUrl",
             "URI of the resource that was changed.",
         );
-        object
-            .nullable::<
-                CommsNotificationResourceData,
-            >(
-                "resourceData",
-                "The changed resource: a call, the roster of a call (its participants) or an operation of a call. Graph sends it with every call notification; the official metadata leaves it undeclared on this open type.",
-            );
+        object.nullable:: < CommsNotificationResourceData > ("resourceData",
+    "The changed resource: a call, the roster of a call (its participants) or an operation of a call. Graph sends it with every call notification; the official metadata leaves it undeclared on this open type.");
         object.optional::<::std::string::String>("@odata.type", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CommsNotificationResourceData {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("CommsNotificationResourceData")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CommsNotificationResourceData"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "CommsNotificationResourceData",
+    CommsNotificationResourceData,
+    |generator| {
         let mut union = crate::runtime::__private::UnionSchema::new(
             generator,
             "The changed resource: a call, the roster of a call (its participants) or an operation of a call. Graph sends it with every call notification; the official metadata leaves it undeclared on this open type.",
         );
-
         union.kind::<Call>();
         union.kind::<::std::vec::Vec<Participant>>();
         union.kind::<PlayPromptOperation>();
@@ -484,21 +291,12 @@ impl schemars::JsonSchema for CommsNotificationResourceData {
         union.kind::<CommsOperation>();
         union.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CommsNotifications {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.commsNotifications")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CommsNotifications"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.commsNotifications",
+    CommsNotifications,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::vec::Vec<CommsNotification>>(
             "value",
@@ -507,18 +305,12 @@ impl schemars::JsonSchema for CommsNotifications {
         object.optional::<::std::string::String>("@odata.type", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CommsOperation {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.commsOperation")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::CommsOperation"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.commsOperation",
+    CommsOperation,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::string::String>(
             "id",
@@ -532,36 +324,18 @@ impl schemars::JsonSchema for CommsOperation {
         object.optional::<OperationStatus>("status", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CommunicationsApplicationIdentity {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.communicationsApplicationIdentity")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CommunicationsApplicationIdentity"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.communicationsApplicationIdentity",
+    CommunicationsApplicationIdentity,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "displayName",
-                "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.",
-            );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "id",
-                "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.",
-            );
+        object.nullable:: <
+    ::std::string::String > ("displayName",
+    "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.");
+        object.nullable:: < ::std::string::String > ("id",
+    "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.");
         object.optional::<::std::string::String>("@odata.type", "");
         object.nullable::<::std::string::String>(
             "applicationType",
@@ -573,36 +347,18 @@ impl schemars::JsonSchema for CommunicationsApplicationIdentity {
         );
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CommunicationsApplicationInstanceIdentity {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.communicationsApplicationInstanceIdentity")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CommunicationsApplicationInstanceIdentity"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.communicationsApplicationInstanceIdentity",
+    CommunicationsApplicationInstanceIdentity,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "displayName",
-                "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.",
-            );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "id",
-                "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.",
-            );
+        object.nullable:: <
+    ::std::string::String > ("displayName",
+    "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.");
+        object.nullable:: < ::std::string::String > ("id",
+    "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.");
         object.optional::<::std::string::String>("@odata.type", "");
         object.nullable::<bool>(
             "hidden",
@@ -611,88 +367,43 @@ impl schemars::JsonSchema for CommunicationsApplicationInstanceIdentity {
         object.nullable::<::std::string::String>("tenantId", "The tenant ID of the application.");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CommunicationsEncryptedIdentity {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.communicationsEncryptedIdentity")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CommunicationsEncryptedIdentity"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.communicationsEncryptedIdentity",
+    CommunicationsEncryptedIdentity,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "displayName",
-                "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.",
-            );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "id",
-                "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.",
-            );
+        object.nullable:: <
+    ::std::string::String > ("displayName",
+    "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.");
+        object.nullable:: < ::std::string::String > ("id",
+    "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.");
         object.optional::<::std::string::String>("@odata.type", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CommunicationsGuestIdentity {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.communicationsGuestIdentity")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CommunicationsGuestIdentity"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.communicationsGuestIdentity",
+    CommunicationsGuestIdentity,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "displayName",
-                "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.",
-            );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "id",
-                "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.",
-            );
+        object.nullable:: <
+    ::std::string::String > ("displayName",
+    "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.");
+        object.nullable:: < ::std::string::String > ("id",
+    "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.");
         object.optional::<::std::string::String>("@odata.type", "");
         object.nullable::<::std::string::String>("email", "The email of the guest user.");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CommunicationsIdentitySet {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.communicationsIdentitySet")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CommunicationsIdentitySet"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.communicationsIdentitySet",
+    CommunicationsIdentitySet,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<Identity>("application", "");
         object.optional::<Identity>("device", "");
@@ -708,88 +419,42 @@ impl schemars::JsonSchema for CommunicationsIdentitySet {
         object.optional::<Identity>("phone", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CommunicationsPhoneIdentity {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.communicationsPhoneIdentity")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CommunicationsPhoneIdentity"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.communicationsPhoneIdentity",
+    CommunicationsPhoneIdentity,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "displayName",
-                "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.",
-            );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "id",
-                "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.",
-            );
+        object.nullable:: <
+    ::std::string::String > ("displayName",
+    "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.");
+        object.nullable:: < ::std::string::String > ("id",
+    "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.");
         object.optional::<::std::string::String>("@odata.type", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for CommunicationsUserIdentity {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.communicationsUserIdentity")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::CommunicationsUserIdentity"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.communicationsUserIdentity",
+    CommunicationsUserIdentity,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "displayName",
-                "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.",
-            );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "id",
-                "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.",
-            );
+        object.nullable:: < ::std::string::String > ("displayName",
+    "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.");
+        object.nullable:: < ::std::string::String > ("id",
+    "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.");
         object.optional::<::std::string::String>("@odata.type", "");
         object.nullable::<::std::string::String>("tenantId", "The user's tenant ID.");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for ContentSharingSession {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.contentSharingSession")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::ContentSharingSession"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.contentSharingSession",
+    ContentSharingSession,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::string::String>(
             "id",
@@ -797,18 +462,12 @@ impl schemars::JsonSchema for ContentSharingSession {
         );
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for EndpointType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.endpointType")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::EndpointType"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.endpointType",
+    EndpointType,
+    |_generator| {
         crate::runtime::__private::enum_schema(
             "",
             &[
@@ -820,107 +479,51 @@ impl schemars::JsonSchema for EndpointType {
             ],
         )
     }
-}
+);
 
-impl schemars::JsonSchema for Entity {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.entity")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.entity", Entity, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object
+        .optional::<::std::string::String>("id", "The unique identifier for an entity. Read-only.");
+    object.finish()
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::Entity"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.optional::<::std::string::String>(
-            "id",
-            "The unique identifier for an entity. Read-only.",
-        );
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for ErrorDetails {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.ODataErrors.ErrorDetails")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::ErrorDetails"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.ODataErrors.ErrorDetails",
+    ErrorDetails,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.required::<::std::string::String>("code", "");
         object.required::<::std::string::String>("message", "");
         object.nullable::<::std::string::String>("target", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for Identity {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.identity")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.identity", Identity, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.nullable:: <
+    ::std::string::String > ("displayName",
+    "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.");
+    object.nullable:: < ::std::string::String > ("id",
+    "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.");
+    object.optional::<::std::string::String>("@odata.type", "");
+    object.finish()
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::Identity"))
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.identitySet", IdentitySet, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.optional::<Identity>("application", "");
+    object.optional::<Identity>("device", "");
+    object.optional::<Identity>("user", "");
+    object.optional::<::std::string::String>("@odata.type", "");
+    object.finish()
+});
 
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "displayName",
-                "The display name of the identity. For drive items, the display name might not always be available or up to date. For example, if a user changes their display name the API might show the new value in a future response, but the items associated with the user don't show up as changed when using delta.",
-            );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "id",
-                "Unique identifier for the identity or actor. For example, in the access reviews decisions API, this property might record the id of the principal, that is, the group, user, or application that's subject to review.",
-            );
-        object.optional::<::std::string::String>("@odata.type", "");
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for IdentitySet {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.identitySet")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::IdentitySet"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.optional::<Identity>("application", "");
-        object.optional::<Identity>("device", "");
-        object.optional::<Identity>("user", "");
-        object.optional::<::std::string::String>("@odata.type", "");
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for IncomingCallOptions {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.incomingCallOptions")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::IncomingCallOptions"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.incomingCallOptions",
+    IncomingCallOptions,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.nullable::<bool>(
             "hideBotAfterEscalation",
@@ -937,18 +540,12 @@ impl schemars::JsonSchema for IncomingCallOptions {
         object.optional::<::std::string::String>("@odata.type", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for IncomingContext {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.incomingContext")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::IncomingContext"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.incomingContext",
+    IncomingContext,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.nullable::<::std::string::String>(
             "observedParticipantId",
@@ -962,39 +559,24 @@ impl schemars::JsonSchema for IncomingContext {
         object.optional::<IdentitySet>("transferor", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for InnerError {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.ODataErrors.InnerError")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::InnerError"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.ODataErrors.InnerError",
+    InnerError,
+    |generator| {
         crate::runtime::__private::ObjectSchema::new(
             generator,
             "The structure of this object is service-specific",
         )
         .finish()
     }
-}
+);
 
-impl schemars::JsonSchema for InvitationParticipantInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.invitationParticipantInfo")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::InvitationParticipantInfo"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.invitationParticipantInfo",
+    InvitationParticipantInfo,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<EndpointType>("endpointType", "");
         object.nullable::<bool>(
@@ -1010,30 +592,17 @@ impl schemars::JsonSchema for InvitationParticipantInfo {
             "removeFromDefaultAudioRoutingGroup",
             "Optional. Whether to remove them from the main mixer.",
         );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "replacesCallId",
-                "Optional. The call which the target identity is currently a part of. For peer-to-peer case, the call will be dropped once the participant is added successfully.",
-            );
+        object.nullable:: <
+    ::std::string::String > ("replacesCallId",
+    "Optional. The call which the target identity is currently a part of. For peer-to-peer case, the call will be dropped once the participant is added successfully.");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for InviteParticipantsOperation {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.inviteParticipantsOperation")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::InviteParticipantsOperation"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.inviteParticipantsOperation",
+    InviteParticipantsOperation,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::string::String>(
             "id",
@@ -1051,21 +620,12 @@ impl schemars::JsonSchema for InviteParticipantsOperation {
         );
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for JoinMeetingIdMeetingInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.joinMeetingIdMeetingInfo")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::JoinMeetingIdMeetingInfo"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.joinMeetingIdMeetingInfo",
+    JoinMeetingIdMeetingInfo,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.nullable::<bool>("allowConversationWithoutHost", "");
         object.optional::<::std::string::String>("@odata.type", "");
@@ -1077,18 +637,12 @@ impl schemars::JsonSchema for JoinMeetingIdMeetingInfo {
         );
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for MainError {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.ODataErrors.MainError")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::MainError"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.ODataErrors.MainError",
+    MainError,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.required::<::std::string::String>("code", "");
         object.required::<::std::string::String>("message", "");
@@ -1097,121 +651,60 @@ impl schemars::JsonSchema for MainError {
         object.optional::<InnerError>("innerError", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for MediaConfig {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.mediaConfig")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.mediaConfig", MediaConfig, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.nullable::<bool>(
+        "removeFromDefaultAudioGroup",
+        "Remove media from the default audio group.",
+    );
+    object.optional::<::std::string::String>("@odata.type", "");
+    object.finish()
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::MediaConfig"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.nullable::<bool>(
-            "removeFromDefaultAudioGroup",
-            "Remove media from the default audio group.",
-        );
-        object.optional::<::std::string::String>("@odata.type", "");
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for MediaDirection {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.mediaDirection")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::MediaDirection"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.mediaDirection",
+    MediaDirection,
+    |_generator| {
         crate::runtime::__private::enum_schema(
             "",
             &["inactive", "sendOnly", "receiveOnly", "sendReceive"],
         )
     }
-}
+);
 
-impl schemars::JsonSchema for MediaInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.mediaInfo")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.mediaInfo", MediaInfo, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.nullable:: <
+    ::std::string::String > ("resourceId",
+    "Optional. Used to uniquely identity the resource. If passed in, the prompt uri is against this resourceId as a key.");
+    object.optional:: < ::std::string::String > ("uri",
+    "Path to the prompt that will be played. Currently supports only Wave file (.wav) format, single-channel, 16-bit samples with a 16,000 (16 KHz) sampling rate.");
+    object.finish()
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::MediaInfo"))
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.mediaState", MediaState, |_generator| {
+    crate::runtime::__private::enum_schema("", &["active", "inactive", "unknownFutureValue"])
+});
 
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "resourceId",
-                "Optional. Used to uniquely identity the resource. If passed in, the prompt uri is against this resourceId as a key.",
-            );
-        object
-            .optional::<
-                ::std::string::String,
-            >(
-                "uri",
-                "Path to the prompt that will be played. Currently supports only Wave file (.wav) format, single-channel, 16-bit samples with a 16,000 (16 KHz) sampling rate.",
-            );
-        object.finish()
-    }
-}
+crate::runtime::__private::type_schema!("microsoft.graph.mediaStream", MediaStream, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.optional::<MediaDirection>("direction", "");
+    object.nullable::<::std::string::String>("label", "The media stream label.");
+    object.optional::<Modality>("mediaType", "");
+    object.optional::<bool>(
+        "serverMuted",
+        "Indicates whether the server has muted the media.",
+    );
+    object.optional::<::std::string::String>("sourceId", "The source ID.");
+    object.finish()
+});
 
-impl schemars::JsonSchema for MediaState {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.mediaState")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::MediaState"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::runtime::__private::enum_schema("", &["active", "inactive", "unknownFutureValue"])
-    }
-}
-
-impl schemars::JsonSchema for MediaStream {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.mediaStream")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::MediaStream"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.optional::<MediaDirection>("direction", "");
-        object.nullable::<::std::string::String>("label", "The media stream label.");
-        object.optional::<Modality>("mediaType", "");
-        object.optional::<bool>(
-            "serverMuted",
-            "Indicates whether the server has muted the media.",
-        );
-        object.optional::<::std::string::String>("sourceId", "The source ID.");
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for MeetingCapability {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.meetingCapability")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::MeetingCapability"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.meetingCapability",
+    MeetingCapability,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<bool>(
             "allowAnonymousUsersToDialOut",
@@ -1224,62 +717,33 @@ impl schemars::JsonSchema for MeetingCapability {
         object.optional::<AutoAdmittedUsersType>("autoAdmittedUsers", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for MeetingInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.meetingInfo")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.meetingInfo", MeetingInfo, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.nullable::<bool>("allowConversationWithoutHost", "");
+    object.optional::<::std::string::String>("@odata.type", "");
+    object.finish()
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::MeetingInfo"))
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.modality", Modality, |_generator| {
+    crate::runtime::__private::enum_schema(
+        "",
+        &[
+            "unknown",
+            "audio",
+            "video",
+            "videoBasedScreenSharing",
+            "data",
+            "unknownFutureValue",
+        ],
+    )
+});
 
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.nullable::<bool>("allowConversationWithoutHost", "");
-        object.optional::<::std::string::String>("@odata.type", "");
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for Modality {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.modality")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::Modality"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::runtime::__private::enum_schema(
-            "",
-            &[
-                "unknown",
-                "audio",
-                "video",
-                "videoBasedScreenSharing",
-                "data",
-                "unknownFutureValue",
-            ],
-        )
-    }
-}
-
-impl schemars::JsonSchema for MuteParticipantOperation {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.muteParticipantOperation")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::MuteParticipantOperation"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.muteParticipantOperation",
+    MuteParticipantOperation,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::string::String>(
             "id",
@@ -1293,129 +757,72 @@ impl schemars::JsonSchema for MuteParticipantOperation {
         object.optional::<OperationStatus>("status", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for ODataError {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.ODataErrors.ODataError")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::ODataError"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.ODataErrors.ODataError",
+    ODataError,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.required::<MainError>("error", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for OnlineMeetingContentSharingDisabledReason {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.onlineMeetingContentSharingDisabledReason")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::OnlineMeetingContentSharingDisabledReason"
-        ))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.onlineMeetingContentSharingDisabledReason",
+    OnlineMeetingContentSharingDisabledReason,
+    |_generator| {
         crate::runtime::__private::enum_schema("", &["watermarkProtection", "unknownFutureValue"])
     }
-}
+);
 
-impl schemars::JsonSchema for OnlineMeetingRestricted {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.onlineMeetingRestricted")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::OnlineMeetingRestricted"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.onlineMeetingRestricted",
+    OnlineMeetingRestricted,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<OnlineMeetingContentSharingDisabledReason>("contentSharingDisabled", "");
         object.optional::<OnlineMeetingVideoDisabledReason>("videoDisabled", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for OnlineMeetingVideoDisabledReason {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.onlineMeetingVideoDisabledReason")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::OnlineMeetingVideoDisabledReason"
-        ))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.onlineMeetingVideoDisabledReason",
+    OnlineMeetingVideoDisabledReason,
+    |_generator| {
         crate::runtime::__private::enum_schema("", &["watermarkProtection", "unknownFutureValue"])
     }
-}
+);
 
-impl schemars::JsonSchema for OperationStatus {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.operationStatus")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::OperationStatus"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.operationStatus",
+    OperationStatus,
+    |_generator| {
         crate::runtime::__private::enum_schema(
             "",
             &["NotStarted", "Running", "Completed", "Failed"],
         )
     }
-}
+);
 
-impl schemars::JsonSchema for OrganizerMeetingInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.organizerMeetingInfo")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::OrganizerMeetingInfo"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.organizerMeetingInfo",
+    OrganizerMeetingInfo,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.nullable::<bool>("allowConversationWithoutHost", "");
         object.optional::<::std::string::String>("@odata.type", "");
         object.optional::<IdentitySet>("organizer", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for OutgoingCallOptions {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.outgoingCallOptions")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::OutgoingCallOptions"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.outgoingCallOptions",
+    OutgoingCallOptions,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.nullable::<bool>(
             "hideBotAfterEscalation",
@@ -1432,69 +839,46 @@ impl schemars::JsonSchema for OutgoingCallOptions {
         object.optional::<::std::string::String>("@odata.type", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for Participant {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.participant")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.participant", Participant, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object
+        .optional::<::std::string::String>("id", "The unique identifier for an entity. Read-only.");
+    object.optional::<ParticipantInfo>("info", "");
+    object.nullable::<bool>("isIdentityAnonymized", "");
+    object.optional::<bool>("isInLobby", "true if the participant is in lobby.");
+    object.optional::<bool>(
+        "isMuted",
+        "true if the participant is muted (client or server muted).",
+    );
+    object.optional::<::std::vec::Vec<MediaStream>>("mediaStreams", "The list of media streams.");
+    object.nullable::<::std::string::String>(
+        "metadata",
+        "A blob of data provided by the participant in the roster.",
+    );
+    object.nullable::<::std::string::String>(
+        "preferredDisplayName",
+        "The participant's preferred display name that overrides the original display name.",
+    );
+    object.optional::<RecordingInfo>("recordingInfo", "");
+    object.optional::<RemovedState>("removedState", "");
+    object.optional::<OnlineMeetingRestricted>("restrictedExperience", "");
+    object.nullable::<i64>(
+        "rosterSequenceNumber",
+        "Indicates the roster sequence number the participant was last updated in.",
+    );
+    object.finish()
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::Participant"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.participantInfo",
+    ParticipantInfo,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.optional::<::std::string::String>(
-            "id",
-            "The unique identifier for an entity. Read-only.",
-        );
-        object.optional::<ParticipantInfo>("info", "");
-        object.nullable::<bool>("isIdentityAnonymized", "");
-        object.optional::<bool>("isInLobby", "true if the participant is in lobby.");
-        object.optional::<bool>(
-            "isMuted",
-            "true if the participant is muted (client or server muted).",
-        );
-        object
-            .optional::<::std::vec::Vec<MediaStream>>("mediaStreams", "The list of media streams.");
-        object.nullable::<::std::string::String>(
-            "metadata",
-            "A blob of data provided by the participant in the roster.",
-        );
-        object.nullable::<::std::string::String>(
-            "preferredDisplayName",
-            "The participant's preferred display name that overrides the original display name.",
-        );
-        object.optional::<RecordingInfo>("recordingInfo", "");
-        object.optional::<RemovedState>("removedState", "");
-        object.optional::<OnlineMeetingRestricted>("restrictedExperience", "");
-        object.nullable::<i64>(
-            "rosterSequenceNumber",
-            "Indicates the roster sequence number the participant was last updated in.",
-        );
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for ParticipantInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.participantInfo")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::ParticipantInfo"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "countryCode",
-                "The ISO 3166-1 Alpha-2 country code of the participant's best estimated physical location at the start of the call. Read-only.",
-            );
+        object.nullable:: <
+    ::std::string::String > ("countryCode",
+    "The ISO 3166-1 Alpha-2 country code of the participant's best estimated physical location at the start of the call. Read-only.");
         object.optional::<EndpointType>("endpointType", "");
         object.optional::<IdentitySet>("identity", "");
         object.nullable::<::std::string::String>(
@@ -1510,30 +894,17 @@ impl schemars::JsonSchema for ParticipantInfo {
             "platformId",
             "The client platform ID of the participant. Read-only.",
         );
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "region",
-                "The home region of the participant, and can be a country, a continent, or a larger geographic region. The region doesn't change based on the participant's current physical location, unlike countryCode. Read-only.",
-            );
+        object.nullable:: <
+    ::std::string::String > ("region",
+    "The home region of the participant, and can be a country, a continent, or a larger geographic region. The region doesn't change based on the participant's current physical location, unlike countryCode. Read-only.");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for PlayPromptCompletionReason {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.playPromptCompletionReason")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::PlayPromptCompletionReason"
-        ))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.playPromptCompletionReason",
+    PlayPromptCompletionReason,
+    |_generator| {
         crate::runtime::__private::enum_schema(
             "",
             &[
@@ -1544,21 +915,12 @@ impl schemars::JsonSchema for PlayPromptCompletionReason {
             ],
         )
     }
-}
+);
 
-impl schemars::JsonSchema for PlayPromptOperation {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.playPromptOperation")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::PlayPromptOperation"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.playPromptOperation",
+    PlayPromptOperation,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::string::String>(
             "id",
@@ -1573,21 +935,12 @@ impl schemars::JsonSchema for PlayPromptOperation {
         object.optional::<PlayPromptCompletionReason>("completionReason", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for RecordCompletionReason {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.recordCompletionReason")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::RecordCompletionReason"
-        ))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.recordCompletionReason",
+    RecordCompletionReason,
+    |_generator| {
         crate::runtime::__private::enum_schema(
             "",
             &[
@@ -1603,18 +956,12 @@ impl schemars::JsonSchema for RecordCompletionReason {
             ],
         )
     }
-}
+);
 
-impl schemars::JsonSchema for RecordOperation {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.recordOperation")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::RecordOperation"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.recordOperation",
+    RecordOperation,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::string::String>(
             "id",
@@ -1637,36 +984,24 @@ impl schemars::JsonSchema for RecordOperation {
         );
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for RecordingInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.recordingInfo")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::RecordingInfo"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.recordingInfo",
+    RecordingInfo,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<ParticipantInfo>("initiatedBy", "");
         object.optional::<IdentitySet>("initiator", "");
         object.optional::<RecordingStatus>("recordingStatus", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for RecordingStatus {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.recordingStatus")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::RecordingStatus"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.recordingStatus",
+    RecordingStatus,
+    |_generator| {
         crate::runtime::__private::enum_schema(
             "",
             &[
@@ -1678,58 +1013,32 @@ impl schemars::JsonSchema for RecordingStatus {
             ],
         )
     }
-}
+);
 
-impl schemars::JsonSchema for RejectReason {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.rejectReason")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::RejectReason"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.rejectReason",
+    RejectReason,
+    |_generator| {
         crate::runtime::__private::enum_schema(
             "",
             &["none", "busy", "forbidden", "unknownFutureValue"],
         )
     }
-}
+);
 
-impl schemars::JsonSchema for RejectRequestBody {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("RejectRequestBody")
-    }
+crate::runtime::__private::type_schema!("RejectRequestBody", RejectRequestBody, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.optional::<RejectReason>("reason", "");
+    object.nullable:: < ::std::string::String >
+    ("callbackUri",
+    "This allows bots to provide a specific callback URI for the current call to receive later notifications. If this property has not been set, the bot's global callback URI will be used instead. This must be `https`.");
+    object.finish()
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::RejectRequestBody"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.optional::<RejectReason>("reason", "");
-        object
-            .nullable::<
-                ::std::string::String,
-            >(
-                "callbackUri",
-                "This allows bots to provide a specific callback URI for the current call to receive later notifications. If this property has not been set, the bot's global callback URI will be used instead. This must be `https`.",
-            );
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for RemovedState {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.removedState")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::RemovedState"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.removedState",
+    RemovedState,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.nullable::<::std::string::String>(
             "reason",
@@ -1737,50 +1046,24 @@ impl schemars::JsonSchema for RemovedState {
         );
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for ResultInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.resultInfo")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.resultInfo", ResultInfo, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.optional::<i32>("code", "The result code.");
+    object.nullable::<::std::string::String>("message", "The message.");
+    object.optional::<i32>("subcode", "The result sub-code.");
+    object.finish()
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::ResultInfo"))
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.routingMode", RoutingMode, |_generator| {
+    crate::runtime::__private::enum_schema("", &["oneToOne", "multicast"])
+});
 
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.optional::<i32>("code", "The result code.");
-        object.nullable::<::std::string::String>("message", "The message.");
-        object.optional::<i32>("subcode", "The result sub-code.");
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for RoutingMode {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.routingMode")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::RoutingMode"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::runtime::__private::enum_schema("", &["oneToOne", "multicast"])
-    }
-}
-
-impl schemars::JsonSchema for RoutingPolicy {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.routingPolicy")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::RoutingPolicy"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.routingPolicy",
+    RoutingPolicy,
+    |_generator| {
         crate::runtime::__private::enum_schema(
             "",
             &[
@@ -1793,38 +1076,19 @@ impl schemars::JsonSchema for RoutingPolicy {
             ],
         )
     }
-}
+);
 
-impl schemars::JsonSchema for RoutingType {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.routingType")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.routingType", RoutingType, |_generator| {
+    crate::runtime::__private::enum_schema(
+        "",
+        &["forwarded", "lookup", "selfFork", "unknownFutureValue"],
+    )
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::RoutingType"))
-    }
-
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::runtime::__private::enum_schema(
-            "",
-            &["forwarded", "lookup", "selfFork", "unknownFutureValue"],
-        )
-    }
-}
-
-impl schemars::JsonSchema for ServiceHostedMediaConfig {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.serviceHostedMediaConfig")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::ServiceHostedMediaConfig"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.serviceHostedMediaConfig",
+    ServiceHostedMediaConfig,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.nullable::<bool>(
             "removeFromDefaultAudioGroup",
@@ -1837,21 +1101,12 @@ impl schemars::JsonSchema for ServiceHostedMediaConfig {
         );
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for SubscribeToToneOperation {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.subscribeToToneOperation")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::SubscribeToToneOperation"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.subscribeToToneOperation",
+    SubscribeToToneOperation,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::string::String>(
             "id",
@@ -1865,79 +1120,44 @@ impl schemars::JsonSchema for SubscribeToToneOperation {
         object.optional::<OperationStatus>("status", "");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for TokenMeetingInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.tokenMeetingInfo")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::TokenMeetingInfo"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.tokenMeetingInfo",
+    TokenMeetingInfo,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.nullable::<bool>("allowConversationWithoutHost", "");
         object.optional::<::std::string::String>("@odata.type", "");
         object.optional::<::std::string::String>("token", "The token used to join the call.");
         object.finish()
     }
-}
+);
 
-impl schemars::JsonSchema for Tone {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.tone")
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.tone", Tone, |_generator| {
+    crate::runtime::__private::enum_schema(
+        "",
+        &[
+            "tone0", "tone1", "tone2", "tone3", "tone4", "tone5", "tone6", "tone7", "tone8",
+            "tone9", "star", "pound", "a", "b", "c", "d", "flash",
+        ],
+    )
+});
 
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::Tone"))
-    }
+crate::runtime::__private::type_schema!("microsoft.graph.toneInfo", ToneInfo, |generator| {
+    let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
+    object.optional::<i64>(
+        "sequenceId",
+        "An incremental identifier used for ordering DTMF events.",
+    );
+    object.optional::<Tone>("tone", "");
+    object.finish()
+});
 
-    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        crate::runtime::__private::enum_schema(
-            "",
-            &[
-                "tone0", "tone1", "tone2", "tone3", "tone4", "tone5", "tone6", "tone7", "tone8",
-                "tone9", "star", "pound", "a", "b", "c", "d", "flash",
-            ],
-        )
-    }
-}
-
-impl schemars::JsonSchema for ToneInfo {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.toneInfo")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), "::ToneInfo"))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
-        object.optional::<i64>(
-            "sequenceId",
-            "An incremental identifier used for ordering DTMF events.",
-        );
-        object.optional::<Tone>("tone", "");
-        object.finish()
-    }
-}
-
-impl schemars::JsonSchema for UpdateRecordingStatusOperation {
-    fn schema_name() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed("microsoft.graph.updateRecordingStatusOperation")
-    }
-
-    fn schema_id() -> ::std::borrow::Cow<'static, str> {
-        ::std::borrow::Cow::Borrowed(::std::concat!(
-            ::std::module_path!(),
-            "::UpdateRecordingStatusOperation"
-        ))
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+crate::runtime::__private::type_schema!(
+    "microsoft.graph.updateRecordingStatusOperation",
+    UpdateRecordingStatusOperation,
+    |generator| {
         let mut object = crate::runtime::__private::ObjectSchema::new(generator, "");
         object.optional::<::std::string::String>(
             "id",
@@ -1951,7 +1171,7 @@ impl schemars::JsonSchema for UpdateRecordingStatusOperation {
         object.optional::<OperationStatus>("status", "");
         object.finish()
     }
-}
+);
 
 /// The JSON Schema of every component schema of the spec that is a type here, by its name
 /// in the spec, each a document of its own with the schemas it refers to in its

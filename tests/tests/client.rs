@@ -147,7 +147,9 @@ async fn tokens_come_from_an_async_provider() {
     let seen = counter.clone();
     let client = Client::builder()
         .base_url(&recorder.base_url)
-        .token_provider(move || {
+        .token_provider(move |request: msgraph_calls::TokenRequest| {
+            assert_eq!(request.scope(), "https://graph.microsoft.com/.default");
+            assert_eq!(request.tenant_id(), None);
             let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             async move { Ok::<_, msgraph_calls::TokenError>(format!("token-{n}")) }
         })
@@ -176,7 +178,7 @@ async fn a_failing_token_provider_fails_the_call_without_sending() {
     let recorder = Recorder::start(Reply::empty(202)).await;
     let client = Client::builder()
         .base_url(&recorder.base_url)
-        .token_provider(|| async {
+        .token_provider(|_request: msgraph_calls::TokenRequest| async {
             Err::<String, msgraph_calls::TokenError>("no credentials".into())
         })
         .build();

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use example_bot::{BotConfig, RunningBot};
+use example_bot::{BotConfig, GraphCredential, RunningBot};
 use mock_graph::{Config, RunningMockGraph};
 use msgraph_calls::runtime::auth::{InboundAuth, JwtSettings, KeySource};
 use msgraph_calls::runtime::mock::SigningKey;
@@ -48,7 +48,8 @@ async fn bot(
         reason,
         callback_uri: callback.then(|| format!("{base_url}/api/calls/callback")),
         record: Some(record.to_path_buf()),
-        token: GRAPH_TOKEN.to_owned(),
+        credential: GraphCredential::Token(GRAPH_TOKEN.to_owned()),
+        cloud: msgraph_calls::Cloud::Global,
         shutdown_grace: example_bot::DEFAULT_SHUTDOWN_GRACE,
     };
     example_bot::serve(config, listener)

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use example_bot::{BotConfig, RunningBot};
+use example_bot::{BotConfig, GraphCredential, RunningBot};
 use mock_graph::{Config, RetryAfterForm, RunningMockGraph, Throttle};
 use msgraph_calls::types::RejectReason;
 use serde_json::{Value, json};
@@ -22,7 +22,8 @@ async fn bot(graph: &RunningMockGraph, record: &Path) -> RunningBot {
         reason: RejectReason::Busy,
         callback_uri: None,
         record: Some(record.to_path_buf()),
-        token: GRAPH_TOKEN.to_owned(),
+        credential: GraphCredential::Token(GRAPH_TOKEN.to_owned()),
+        cloud: msgraph_calls::Cloud::Global,
         shutdown_grace: example_bot::DEFAULT_SHUTDOWN_GRACE,
     };
     example_bot::serve(config, listener)

@@ -96,3 +96,24 @@ fn json_schemas_are_opt_in() {
         &["axum", "progenitor-client"],
     );
 }
+
+#[test]
+fn azure_credentials_are_opt_in_and_use_rustls_not_openssl() {
+    assert_builds("client", &["reqwest"], &["azure_core", "azure_identity"]);
+    assert_builds(
+        "azure-identity",
+        &[
+            "azure_core",
+            "azure_identity",
+            "progenitor-client",
+            "rustls",
+        ],
+        &[
+            "openssl",
+            "openssl-sys",
+            "native-tls",
+            "axum",
+            "jsonwebtoken",
+        ],
+    );
+}

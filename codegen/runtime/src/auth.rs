@@ -82,6 +82,16 @@ impl JwtSettings {
         }
     }
 
+    /// Tokens for the bot `app_id` as Graph signs them in `cloud`: its notification issuers, and
+    /// keys from its key location (see `cloud::Cloud`).
+    pub fn for_cloud(app_id: impl Into<String>, cloud: super::cloud::Cloud) -> Self {
+        Self::new(
+            app_id,
+            KeySource::Url(cloud.notification_keys_url().to_owned()),
+        )
+        .with_issuers(cloud.notification_issuers().iter().copied())
+    }
+
     /// The accepted issuers (by default [`GRAPH_ISSUERS`]).
     pub fn with_issuers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, issuers: I) -> Self {
         self.issuers = issuers.into_iter().map(Into::into).collect();

@@ -3,10 +3,12 @@
 //! client builder and its token provider, the bot's notification receiver and its token validation,
 //! the Graph side's request checks, and Graph-style errors.
 //!
-//! Pick what you need with features: `client` (the client builder), `webhooks` (the bot's
-//! receiver and `auth`), `graph-server` (the Graph side's server stubs), `mock` (signing
+//! Pick what you need with features: `client` (the client builder, its token provider and the
+//! token cache in `credential`), `azure-identity` (the Azure SDK's credentials, in `azure`),
+//! `webhooks` (the bot's receiver and `auth`), `graph-server` (the Graph side's server stubs), `mock` (signing
 //! notification tokens, for simulators and tests) and `schemars` (JSON Schemas of the types).
 //! Both server sides get `serve`: serving with timeouts, a connection bound and graceful shutdown.
+//! `cloud` always names the clouds Graph runs in, with their URLs, token scopes and issuers.
 //!
 //! This crate is used in two ways: as a dependency of generated crates, which then share its types,
 //! or vendored into a generated crate as its `runtime` module. Its code therefore names its own
@@ -17,12 +19,17 @@
 
 #[cfg(feature = "webhooks")]
 pub mod auth;
+#[cfg(feature = "azure-identity")]
+pub mod azure;
 #[cfg(feature = "client")]
 pub mod call;
 #[cfg(feature = "webhooks")]
 mod calls;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod cloud;
+#[cfg(feature = "client")]
+pub mod credential;
 #[cfg(feature = "webhooks")]
 mod decision;
 mod derived;
@@ -95,6 +102,8 @@ pub mod __private {
     pub use super::server::{Validate, check_enum, check_string};
     // Exported macros live at the root of whichever crate compiles this file: this one, or a
     // generated crate that vendors it.
+    #[cfg(feature = "schemars")]
+    pub use crate::type_schema;
     pub use crate::{open_enum, open_resource, open_struct};
     #[cfg(feature = "schemars")]
     pub use schemars;

@@ -85,6 +85,14 @@ impl Delivery {
         self.deadline.saturating_duration_since(Instant::now())
     }
 
+    /// The tenant the notification comes from: the `tid` of its verified token, so a multi-tenant
+    /// bot answers each call with a token for that tenant (`Client::for_tenant`). `None` when
+    /// authentication is disabled: nothing is verified then, and a bot that must still pick a
+    /// tenant reads the call's own `tenantId` from the notification, unverified.
+    pub fn tenant_id(&self) -> Option<&str> {
+        self.claims.as_ref().map(|claims| claims.tenant_id.as_str())
+    }
+
     /// The id of the call the notification is about, from its `resourceUrl`
     /// (`/communications/calls/{id}...` or `/app/calls/{id}...`).
     pub fn call_id(&self) -> Option<&str> {

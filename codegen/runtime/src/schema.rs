@@ -15,6 +15,37 @@
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value};
 
+/// `JsonSchema` for a generated type: `type_schema!("spec.name", Type, |generator| { body })`, where
+/// `body` builds the schema with `generator` (with [`ObjectSchema`], [`enum_schema`] or
+/// [`UnionSchema`]). The schema is named as the spec names the type, and identified by the type's
+/// path, so that two generated crates' types never share an id.
+///
+/// Exported at the root of whichever crate compiles this file, it names what it needs as
+/// `$crate::__private`, which both the runtime crate and a crate vendoring it provide.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! type_schema {
+    ($spec_name:literal, $name:ident, |$generator:ident| $body:block) => {
+        impl $crate::__private::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed($spec_name)
+            }
+
+            fn schema_id() -> ::std::borrow::Cow<'static, str> {
+                ::std::borrow::Cow::Borrowed(::std::concat!(
+                    ::std::module_path!(),
+                    "::",
+                    ::std::stringify!($name)
+                ))
+            }
+
+            fn json_schema(
+                $generator: &mut $crate::__private::schemars::SchemaGenerator,
+            ) -> $crate::__private::schemars::Schema $body
+        }
+    };
+}
+
 /// The schema of an open struct, one property at a time in spec order: `let mut object =
 /// ObjectSchema::new(generator, "doc"); object.optional::<String>("subject", "doc");
 /// object.finish()`.

@@ -113,6 +113,19 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
                 client.inner.options_mut().set_client_request_id(id);
                 client
             }
+
+            /// A copy of this client whose requests carry a token for the tenant `tenant_id`
+            /// (the token provider is asked for that tenant), such as the `tid` of the
+            /// notification a bot answers. Cheap: the HTTP client and the token provider are
+            /// shared.
+            pub fn for_tenant(&self, tenant_id: impl ::std::convert::Into<::std::sync::Arc<str>>) -> Self {
+                Self::new_with_client(self.baseurl(), self.client().clone(), self.inner().for_tenant(tenant_id))
+            }
+
+            /// The tenant this client's requests are for, if it names one.
+            pub fn tenant_id(&self) -> ::std::option::Option<&str> {
+                self.inner().tenant_id()
+            }
         }
 
         impl ClientHooks<crate::runtime::client::ClientState> for Client {

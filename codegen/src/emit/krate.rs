@@ -104,6 +104,14 @@ fn shared_runtime(
                 .filter_map(|v| v.as_str());
             list.extend(defaults);
         } else {
+            // A feature that turns on another of the runtime's turns on the crate's too.
+            let implied = enables
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .filter(|name| runtime_features.contains_key(name));
+            list.extend(implied);
             list.push(format!("{RUNTIME_PACKAGE}/{feature}"));
             for (name, used_by) in DIRECT_DEPENDENCIES {
                 if used_by.contains(&feature) {
@@ -181,9 +189,10 @@ pub(crate) fn lib_rs(api: &Api, settings: &Settings) -> TokenStream {
         #[cfg(feature = "client")]
         pub use runtime::call::{Error, ErrorKind};
         #[cfg(feature = "client")]
-        pub use runtime::client::{TokenError, TokenProvider};
+        pub use runtime::client::{TokenError, TokenProvider, TokenRequest};
         #[cfg(feature = "client")]
         pub use runtime::retry::RetryPolicy;
+        pub use runtime::cloud::{Cloud, GraphVersion};
 
         /// Builds a [`Client`]: `Client::builder().bearer_token(token).build()`.
         #[cfg(feature = "client")]

@@ -24,9 +24,12 @@ macro_rules! runtime_source {
 /// `(file name, path of the original, text)` of every source file of the runtime.
 pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("auth.rs"),
+    runtime_source!("azure.rs"),
     runtime_source!("call.rs"),
     runtime_source!("calls.rs"),
     runtime_source!("client.rs"),
+    runtime_source!("cloud.rs"),
+    runtime_source!("credential.rs"),
     runtime_source!("decision.rs"),
     runtime_source!("derived.rs"),
     runtime_source!("duplicates.rs"),

@@ -21,21 +21,8 @@ pub(crate) fn emit(api: &Api) -> TokenStream {
         };
         let name = format_ident!("{}", def.name);
         let schema_name = def.spec_name.as_deref().unwrap_or(&def.name);
-        let schema_id = format!("::{}", def.name);
         Some(quote! {
-            impl schemars::JsonSchema for #name {
-                fn schema_name() -> ::std::borrow::Cow<'static, str> {
-                    ::std::borrow::Cow::Borrowed(#schema_name)
-                }
-
-                fn schema_id() -> ::std::borrow::Cow<'static, str> {
-                    ::std::borrow::Cow::Borrowed(::std::concat!(::std::module_path!(), #schema_id))
-                }
-
-                fn json_schema(#generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                    #body
-                }
-            }
+            crate::runtime::__private::type_schema!(#schema_name, #name, |#generator| { #body });
         })
     });
     let components: Vec<TokenStream> = api

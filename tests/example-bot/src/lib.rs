@@ -10,7 +10,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use msgraph_calls::Client;
 use msgraph_calls::runtime::auth::{InboundAuth, JwtSettings, KeySource};
 use msgraph_calls::runtime::receiver::Delivery;
 use msgraph_calls::runtime::resource::ResourcePath;
@@ -19,6 +18,7 @@ use msgraph_calls::types::{
     CommsNotification, CommsNotificationResourceData, RejectReason, RejectRequestBody,
 };
 use msgraph_calls::webhooks::{CommsNotificationsHandler, CommsNotificationsReceiver};
+use msgraph_calls::{Client, Cloud, TokenProvider};
 
 /// The path of the bot's calling webhook.
 pub const WEBHOOK_PATH: &str = "/api/calls";
@@ -42,11 +42,45 @@ pub struct BotConfig {
     pub callback_uri: Option<String>,
     /// A file that gets each accepted notification, one JSON object per line.
     pub record: Option<PathBuf>,
-    /// The bearer token for Graph.
-    pub token: String,
+    /// Where the bot's tokens for Graph come from.
+    pub credential: GraphCredential,
+    /// The cloud the bot runs in: the issuers of its notification tokens, and the scope of its
+    /// tokens for Graph.
+    pub cloud: Cloud,
     /// How long a shutdown waits for requests in flight and for the handling of acknowledged
     /// notifications (see [`DEFAULT_SHUTDOWN_GRACE`]).
     pub shutdown_grace: Duration,
+}
+
+/// Where the bot's tokens for Graph come from.
+#[derive(Clone)]
+pub enum GraphCredential {
+    /// The same bearer token for every call, whatever its tenant.
+    Token(String),
+    /// A provider asked for a token for the tenant of each call (such as
+    /// `runtime::azure::client_secret`).
+    Provider(Arc<dyn TokenProvider>),
+}
+
+impl std::fmt::Debug for GraphCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Token(_) => f.write_str("Token(redacted)"),
+            Self::Provider(_) => f.write_str("Provider"),
+        }
+    }
+}
+
+/// A shared provider, as the client builder takes one.
+struct Shared(Arc<dyn TokenProvider>);
+
+impl TokenProvider for Shared {
+    fn token(
+        &self,
+        request: msgraph_calls::TokenRequest,
+    ) -> msgraph_calls::runtime::client::TokenFuture<'_> {
+        self.0.token(request)
+    }
 }
 
 /// A bot serving on a local port. Dropping it stops it at once; [`RunningBot::shutdown`] stops it
@@ -99,6 +133,15 @@ struct RejectingBot {
     reason: RejectReason,
     callback_uri: Option<String>,
     record: Option<Arc<Mutex<std::fs::File>>>,
+}
+
+/// The tenant a notification comes from: the verified `tid` of its token, else (authentication
+/// off) the call's own `tenantId`.
+fn tenant_id<'a>(delivery: &'a Delivery, notification: &'a CommsNotification) -> Option<&'a str> {
+    delivery.tenant_id().or(match &notification.resource_data {
+        Some(CommsNotificationResourceData::Call(call)) => call.tenant_id.as_deref(),
+        _ => None,
+    })
 }
 
 /// The call id a notification is about, from `resourceUrl`, or the call's `@odata.id` or `id`.
@@ -164,8 +207,13 @@ impl CommsNotificationsHandler for RejectingBot {
             callback_uri: self.callback_uri.clone(),
             ..Default::default()
         };
+        // A token for the tenant the call came from: one bot serves many tenants.
+        let client = match tenant_id(delivery, &notification) {
+            Some(tenant) => self.client.for_tenant(tenant),
+            None => self.client.clone(),
+        };
         // Within the call's window: no retry is started that could not end before it.
-        let client = self.client.with_deadline(delivery.deadline());
+        let client = client.with_deadline(delivery.deadline());
         match client.reject(&id, &body).await {
             Ok(response) => {
                 tracing::info!(call_id = %id, reason = %self.reason, status = response.status().as_u16(), "rejected")
@@ -221,10 +269,14 @@ pub async fn serve(
     config: BotConfig,
     listener: tokio::net::TcpListener,
 ) -> anyhow::Result<RunningBot> {
-    let client = Client::builder()
+    let builder = Client::builder()
         .base_url(&config.graph_url)
-        .bearer_token(config.token.clone())
-        .build();
+        .cloud(config.cloud);
+    let client = match &config.credential {
+        GraphCredential::Token(token) => builder.bearer_token(token.clone()),
+        GraphCredential::Provider(provider) => builder.token_provider(Shared(provider.clone())),
+    }
+    .build();
     let record = match &config.record {
         Some(path) => Some(Arc::new(Mutex::new(
             std::fs::OpenOptions::new()
@@ -237,10 +289,10 @@ pub async fn serve(
         ))),
         None => None,
     };
-    let auth = InboundAuth::jwt(JwtSettings::new(
-        config.app_id.clone(),
-        KeySource::parse(&config.jwks),
-    ));
+    let auth = InboundAuth::jwt(
+        JwtSettings::new(config.app_id.clone(), KeySource::parse(&config.jwks))
+            .with_issuers(config.cloud.notification_issuers().iter().copied()),
+    );
     let bot = RejectingBot {
         client,
         reason: config.reason.clone(),

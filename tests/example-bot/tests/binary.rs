@@ -192,3 +192,25 @@ async fn on_sigterm_the_binary_handles_and_records_every_acknowledged_notificati
         "every acknowledged notification is recorded"
     );
 }
+
+#[test]
+fn the_binary_refuses_to_start_without_exactly_one_credential() {
+    let run = |args: &[&str], secret: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_example-bot"));
+        command
+            .args(["--listen", "127.0.0.1:0", "--client-id", DEMO_APP_ID])
+            .args(args)
+            .env_remove("GRAPH_TOKEN")
+            .env_remove("AZURE_CLIENT_SECRET");
+        if let Some(secret) = secret {
+            command.env("AZURE_CLIENT_SECRET", secret);
+        }
+        let output = command.output().expect("the binary runs");
+        assert!(!output.status.success(), "it must not start with {args:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    assert!(run(&[], None).contains("no credential"));
+    assert!(run(&["--tenant", "t"], None).contains("AZURE_CLIENT_SECRET"));
+    assert!(run(&["--tenant", "t", "--azure-cli"], Some("s")).contains("more than one credential"));
+    assert!(run(&["--cloud", "moon", "--token", "x"], None).contains("us-gov-l5-dod"));
+}

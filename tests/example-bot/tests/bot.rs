@@ -1,7 +1,7 @@
 //! The example bot in-process on 127.0.0.1: deliveries without a valid token, with a malformed or
 //! huge body, or to an unknown path get Graph-style errors, and the bot goes on serving.
 
-use example_bot::BotConfig;
+use example_bot::{BotConfig, GraphCredential};
 use mock_graph::Config;
 use msgraph_calls::types::RejectReason;
 use tests::fixtures::{self, APP_ID, GRAPH_TOKEN, jwks_file, listen_local, signing_key};
@@ -21,7 +21,8 @@ async fn bad_deliveries_get_graph_errors_and_the_bot_goes_on_serving() {
         reason: RejectReason::Busy,
         callback_uri: None,
         record: Some(dir.path().join("r.jsonl")),
-        token: GRAPH_TOKEN.to_owned(),
+        credential: GraphCredential::Token(GRAPH_TOKEN.to_owned()),
+        cloud: msgraph_calls::Cloud::Global,
         shutdown_grace: example_bot::DEFAULT_SHUTDOWN_GRACE,
     };
     let (listener, _) = listen_local().await;
