@@ -195,6 +195,16 @@ async fn a_failing_credential_is_a_typed_error_and_nothing_is_sent() {
         .reject(CALL_ID, &RejectRequestBody::default())
         .await
         .expect_err("no token, no call");
+    let msgraph_calls::ErrorKind::NoToken { source } = err.kind() else {
+        panic!("expected no token, got {err}");
+    };
+    let typed = source
+        .downcast_ref::<CredentialError>()
+        .expect("the credential's own error");
+    assert_eq!(typed.credential(), "FakeCredential");
+    assert_eq!(typed.tenant_id(), Some("tenant-b"));
+    assert!(typed.reason().to_string().contains("AADSTS7000215"));
+    assert_eq!(err.attempts(), 0);
     let message = err.to_string();
     for part in ["FakeCredential", "tenant-b", "AADSTS7000215"] {
         assert!(message.contains(part), "{part} missing from: {message}");

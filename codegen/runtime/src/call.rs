@@ -5,12 +5,12 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use progenitor_client::ResponseValue;
 use tracing::Instrument;
 
-use super::client::ClientState;
+use super::client::{ClientState, TokenError};
 
 /// What the request hooks learn about one call, shared with the generated method through a
 /// task-local while the call runs.
@@ -22,6 +22,8 @@ pub(crate) struct CallRecord {
     attempts: AtomicU32,
     deadline_passed: AtomicBool,
     may_have_succeeded: AtomicBool,
+    /// Why the token provider gave no token, if it failed.
+    no_token: Mutex<Option<TokenError>>,
 }
 
 impl CallRecord {
@@ -44,6 +46,17 @@ impl CallRecord {
 
     pub(crate) fn may_have_succeeded(&self) {
         self.may_have_succeeded.store(true, Ordering::Relaxed);
+    }
+
+    /// The token provider failed with `err`, so the request was not sent.
+    pub(crate) fn no_token(&self, err: TokenError) {
+        if let Ok(mut slot) = self.no_token.lock() {
+            *slot = Some(err);
+        }
+    }
+
+    fn take_no_token(&self) -> Option<TokenError> {
+        self.no_token.lock().ok()?.take()
     }
 }
 
@@ -75,6 +88,13 @@ pub enum ErrorKind<E> {
         /// The `404`.
         not_found: progenitor_client::Error<E>,
     },
+    /// The token provider gave no token, so nothing was sent. `source` is its error: from a
+    /// credential (see `runtime::credential`), a `CredentialError` that names the credential, the
+    /// tenant and why (`source.downcast_ref::<CredentialError>()`).
+    NoToken {
+        /// The token provider's error.
+        source: TokenError,
+    },
 }
 
 /// A failed call, with the ids to quote to Microsoft support: the `client-request-id` the client
@@ -103,6 +123,7 @@ impl<E> Error<E> {
             ErrorKind::Failed(err) => Some(err),
             ErrorKind::DeadlineExceeded { last } => last.as_ref(),
             ErrorKind::MayHaveSucceeded { not_found } => Some(not_found),
+            ErrorKind::NoToken { .. } => None,
         }
     }
 
@@ -112,6 +133,7 @@ impl<E> Error<E> {
             ErrorKind::Failed(err) => Some(err),
             ErrorKind::DeadlineExceeded { last } => last,
             ErrorKind::MayHaveSucceeded { not_found } => Some(not_found),
+            ErrorKind::NoToken { .. } => None,
         }
     }
 
@@ -166,6 +188,9 @@ where
                 f,
                 "an earlier attempt may have succeeded: a retry got {not_found}"
             )?,
+            ErrorKind::NoToken { source } => {
+                write!(f, "no token, so the request was not sent: {source}")?
+            }
         }
         if let Some(id) = &self.client_request_id {
             write!(f, " (client-request-id {id}")?;
@@ -192,6 +217,9 @@ where
     progenitor_client::Error<E>: std::error::Error + 'static,
 {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        if let ErrorKind::NoToken { source } = &self.kind {
+            return Some(&**source as &(dyn std::error::Error + 'static));
+        }
         self.last()
             .map(|err| err as &(dyn std::error::Error + 'static))
     }
@@ -253,6 +281,7 @@ where
         attempts: AtomicU32::new(0),
         deadline_passed: AtomicBool::new(false),
         may_have_succeeded: AtomicBool::new(false),
+        no_token: Mutex::new(None),
     });
     let error = |kind, request_id, record: &CallRecord| Error {
         kind,
@@ -279,7 +308,9 @@ where
     let result = CALL.scope(record.clone(), call).instrument(span).await;
     result.map_err(|err| {
         let request_id = request_id(&err);
-        let kind = if record.deadline_passed.load(Ordering::Relaxed) {
+        let kind = if let Some(source) = record.take_no_token() {
+            ErrorKind::NoToken { source }
+        } else if record.deadline_passed.load(Ordering::Relaxed) {
             ErrorKind::DeadlineExceeded { last: Some(err) }
         } else if record.may_have_succeeded.load(Ordering::Relaxed) {
             ErrorKind::MayHaveSucceeded { not_found: err }

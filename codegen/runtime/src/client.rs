@@ -206,7 +206,13 @@ impl ClientState {
             TokenSource::Provider(provider) => {
                 provider.token(self.token_request()).await.map_err(|err| {
                     let tenant = self.tenant_id().unwrap_or("(the provider's own)");
-                    format!("no token for tenant {tenant}, so the request was not sent: {err}")
+                    let message =
+                        format!("no token for tenant {tenant}, so the request was not sent: {err}");
+                    // The call's error carries the provider's own, typed.
+                    if let Some(record) = super::call::current() {
+                        record.no_token(err);
+                    }
+                    message
                 })?
             }
         };
