@@ -42,7 +42,7 @@ pub enum Target {
 }
 
 /// The settings of the crate checked in under `generated/`: it shares the workspace's runtime crate.
-fn workspace_settings() -> Settings {
+pub fn workspace_settings() -> Settings {
     let mut settings = Settings::new();
     settings.with_runtime(RuntimeLink::Shared {
         path: "../codegen/runtime".to_owned(),

@@ -10,7 +10,7 @@ use codegen::{FileContents, GENERATED_MARK, GeneratedFile};
 /// The final text of every generated file, in order: header, then contents formatted as
 /// `cargo fmt` would. The tokens are unparsed here, one file after another (they cannot leave this
 /// thread); then one rustfmt process per Rust file runs, all at once.
-pub(crate) fn render_all(files: &[GeneratedFile]) -> anyhow::Result<Vec<String>> {
+pub fn render_all(files: &[GeneratedFile]) -> anyhow::Result<Vec<String>> {
     let unformatted = files
         .iter()
         .map(unparse)
@@ -29,6 +29,20 @@ pub(crate) fn render_all(files: &[GeneratedFile]) -> anyhow::Result<Vec<String>>
             })
             .collect()
     })
+}
+
+/// The text of every generated file as [`render_all`] gives it to rustfmt: header, then Rust
+/// unparsed by prettyplease with its items spaced out. The codegen bench times it beside
+/// [`render_all`] to show what rustfmt costs.
+pub fn render_all_without_rustfmt(files: &[GeneratedFile]) -> anyhow::Result<Vec<String>> {
+    files
+        .iter()
+        .map(|file| {
+            Ok(match unparse(file)? {
+                Unformatted::Rust(text) | Unformatted::Done(text) => text,
+            })
+        })
+        .collect()
 }
 
 /// A generated file's text before rustfmt.

@@ -1,11 +1,12 @@
 //! Project automation as a library: `main.rs` turns the command line into a call of [`codegen::run`],
-//! [`slice::Slice::run`] or [`drift::run`], and tests call them in-process.
+//! [`slice::Slice::run`] or [`drift::run`], and tests call them in-process. The codegen bench
+//! (`benches/codegen.rs`) calls [`format::render_all`] the same way.
 
 pub mod codegen;
 mod diff;
 mod document;
 pub mod drift;
-mod format;
+pub mod format;
 mod overlay;
 mod reach;
 pub mod slice;
