@@ -95,11 +95,25 @@ fn authorizations(recorder: &Recorder) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_fetch_serves_a_hundred_concurrent_requests() {
-    let recorder = Recorder::start(Reply::empty(202)).await;
+/// A reject running on a task of its own.
+type Call = tokio::task::JoinHandle<
+    Result<
+        msgraph_calls::ResponseValue<()>,
+        msgraph_calls::Error<msgraph_calls::types::ODataError>,
+    >,
+>;
+
+/// Starts `requests` rejects through a credential (failing if `fail`) whose first fetch is held
+/// open until every request waits for a token, then lets the fetch go. Gives the credential and
+/// the calls.
+async fn while_the_fetch_is_held(
+    recorder: &Recorder,
+    fail: bool,
+    requests: usize,
+) -> (Arc<FakeCredential>, Vec<Call>) {
     let gate = Arc::new(Notify::new());
     let credential = Arc::new(FakeCredential {
+        fail,
         gate: Some(gate.clone()),
         ..Default::default()
     });
@@ -110,18 +124,24 @@ async fn one_fetch_serves_a_hundred_concurrent_requests() {
         count: count.clone(),
         arrived: arrived.clone(),
     };
-    let client = client(&recorder, provider);
-    let calls: Vec<_> = (0..100)
+    let client = client(recorder, provider);
+    let calls: Vec<_> = (0..requests)
         .map(|_| {
             let client = client.clone();
             tokio::spawn(async move { client.reject(CALL_ID, &RejectRequestBody::default()).await })
         })
         .collect();
-    // Every request waits for a token while the first fetch is held open.
-    while count.load(Ordering::SeqCst) < 100 {
+    while count.load(Ordering::SeqCst) < requests {
         arrived.notified().await;
     }
     gate.notify_one();
+    (credential, calls)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_fetch_serves_a_hundred_concurrent_requests() {
+    let recorder = Recorder::start(Reply::empty(202)).await;
+    let (credential, calls) = while_the_fetch_is_held(&recorder, false, 100).await;
     for call in calls {
         call.await.unwrap().expect("202");
     }
@@ -416,30 +436,7 @@ async fn the_builder_picks_the_cloud_and_version_and_asks_for_the_clouds_scope()
 #[tokio::test]
 async fn requests_waiting_for_a_failing_fetch_share_its_failure() {
     let recorder = Recorder::start(Reply::empty(202)).await;
-    let gate = Arc::new(Notify::new());
-    let credential = Arc::new(FakeCredential {
-        fail: true,
-        gate: Some(gate.clone()),
-        ..Default::default()
-    });
-    let count = Arc::new(AtomicUsize::new(0));
-    let arrived = Arc::new(Notify::new());
-    let provider = Arrivals {
-        inner: Arc::new(azure::single("FakeCredential", credential.clone())),
-        count: count.clone(),
-        arrived: arrived.clone(),
-    };
-    let client = client(&recorder, provider);
-    let calls: Vec<_> = (0..20)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.reject(CALL_ID, &RejectRequestBody::default()).await })
-        })
-        .collect();
-    while count.load(Ordering::SeqCst) < 20 {
-        arrived.notified().await;
-    }
-    gate.notify_one();
+    let (credential, calls) = while_the_fetch_is_held(&recorder, true, 20).await;
     for call in calls {
         let err = call.await.unwrap().expect_err("no token");
         assert!(err.to_string().contains("AADSTS7000215"), "{err}");

@@ -56,37 +56,25 @@ async fn reject(
     Ok(response.status().as_u16())
 }
 
+/// `Retry-After` in both of its forms: seconds, and an HTTP date.
 #[tokio::test]
-async fn a_429_is_retried_after_retry_after_seconds() {
-    let recorder = Recorder::start_sequence(vec![
-        Reply::json(429, THROTTLED).header("retry-after", "1"),
-        Reply::empty(202),
-    ])
-    .await;
-    assert_eq!(
-        reject(&client(&recorder, fast())).await.expect("rejected"),
-        202
-    );
-    let requests = recorder.requests();
-    assert_eq!(requests.len(), 2);
-    assert_one_call(&requests);
-}
-
-#[tokio::test]
-async fn a_429_is_retried_after_retry_after_as_a_date() {
+async fn a_429_is_retried_after_retry_after_in_seconds_or_as_a_date() {
     let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(1));
-    let recorder = Recorder::start_sequence(vec![
-        Reply::json(429, THROTTLED).header("retry-after", date),
-        Reply::empty(202),
-    ])
-    .await;
-    assert_eq!(
-        reject(&client(&recorder, fast())).await.expect("rejected"),
-        202
-    );
-    let requests = recorder.requests();
-    assert_eq!(requests.len(), 2);
-    assert_one_call(&requests);
+    for retry_after in ["1".to_owned(), date] {
+        let recorder = Recorder::start_sequence(vec![
+            Reply::json(429, THROTTLED).header("retry-after", retry_after.clone()),
+            Reply::empty(202),
+        ])
+        .await;
+        assert_eq!(
+            reject(&client(&recorder, fast())).await.expect("rejected"),
+            202,
+            "Retry-After: {retry_after}"
+        );
+        let requests = recorder.requests();
+        assert_eq!(requests.len(), 2, "Retry-After: {retry_after}");
+        assert_one_call(&requests);
+    }
 }
 
 #[tokio::test]
