@@ -190,7 +190,7 @@ impl crate::runtime::__private::Validate for crate::types::RejectRequestBody {
                 "callbackUri",
                 value,
                 ::std::option::Option::Some("https://"),
-                false,
+                true,
             )?;
         }
 

@@ -36,6 +36,10 @@ pub use throttle::{RetryAfterForm, Throttle};
 /// call.
 pub const DEFAULT_APP_ID: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
 
+/// The path prefixes Microsoft Graph serves its versions under; the Graph API is served under each
+/// of them as well as at the root.
+pub const VERSION_PREFIXES: [&str; 2] = ["/beta", "/v1.0"];
+
 /// The tenant notifications are sent for when no other is given.
 pub const DEFAULT_TENANT_ID: &str = "aa67bd4c-8475-432d-bd41-39f255720e0a";
 
@@ -274,14 +278,20 @@ impl MockGraph {
     }
 
     /// The routes: the Graph API (`/communications/calls/{id}/reject`, `/app/calls/{id}/reject`),
-    /// throttled as configured, and the control API under `/_sim`.
+    /// throttled as configured, at the root and under Graph's version prefixes ([`VERSION_PREFIXES`])
+    /// so that a base URL taken from the description's server works; and the control API under
+    /// `/_sim`.
     pub fn router(&self) -> axum::Router {
         let throttled =
             axum::middleware::from_fn_with_state(self.sim.clone(), throttle::middleware);
-        control::router(self.sim.clone())
+        let graph = service::router(self.sim.clone()).layer(throttled);
+        let routes = control::router(self.sim.clone())
             .merge(triggers::router(self.sim.clone()))
             .merge(throttle::router(self.sim.clone()))
-            .merge(service::router(self.sim.clone()).layer(throttled))
+            .merge(graph.clone());
+        VERSION_PREFIXES
+            .iter()
+            .fold(routes, |routes, prefix| routes.nest(prefix, graph.clone()))
     }
 
     /// How many calls the simulator holds: every call placed, less the terminated ones freed.
