@@ -126,9 +126,9 @@ pub struct Field {
 /// Constraints on a string value that the server stubs check.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StringChecks {
-    /// A required prefix, from a `pattern` of the form `^literal` (such as `^https://`), compared
-    /// without regard to ASCII case.
-    pub prefix: Option<String>,
+    /// The `pattern` the value must match somewhere (anchor it with `^`/`$` to match all of it),
+    /// in the syntax of the `regex` crate.
+    pub pattern: Option<String>,
     /// Whether the value must be an absolute URI (`format: uri`).
     pub uri: bool,
 }

@@ -565,11 +565,20 @@ crate::runtime::__private::type_schema!(
     "microsoft.graph.ODataErrors.InnerError",
     InnerError,
     |generator| {
-        crate::runtime::__private::ObjectSchema::new(
+        let mut object = crate::runtime::__private::ObjectSchema::new(
             generator,
             "The structure of this object is service-specific",
-        )
-        .finish()
+        );
+        object.nullable::<::std::string::String>(
+            "request-id",
+            "Request Id as tracked internally by the service",
+        );
+        object.nullable::<::std::string::String>(
+            "client-request-id",
+            "Client request Id as sent by the client application.",
+        );
+        object.nullable::<::std::string::String>("date", "Date when the error occured.");
+        object.finish()
     }
 );
 

@@ -189,7 +189,11 @@ impl crate::runtime::__private::Validate for crate::types::RejectRequestBody {
                 checks,
                 "callbackUri",
                 value,
-                ::std::option::Option::Some("https://"),
+                ::std::option::Option::Some({
+                    static PATTERN: crate::runtime::__private::Pattern =
+                        crate::runtime::__private::Pattern::new("^https://[^\\s/?#]+([/?#]\\S*)?$");
+                    &PATTERN
+                }),
                 true,
             )?;
         }

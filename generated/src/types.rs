@@ -954,11 +954,24 @@ crate::runtime::__private::open_struct!(
 /// Schema `microsoft.graph.ODataErrors.InnerError`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InnerError {
+    /// Request Id as tracked internally by the service
+    pub request_id: ::std::option::Option<::std::string::String>,
+    /// Client request Id as sent by the client application.
+    pub client_request_id: ::std::option::Option<::std::string::String>,
+    /// Date when the error occured.
+    pub date: ::std::option::Option<::std::string::String>,
     /// Everything else that came, as it came.
     pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 
-crate::runtime::__private::open_struct!("microsoft.graph.ODataErrors.InnerError", InnerError {});
+crate::runtime::__private::open_struct!(
+    "microsoft.graph.ODataErrors.InnerError",
+    InnerError {
+        request_id: "request-id",
+        client_request_id: "client-request-id",
+        date: "date"
+    }
+);
 
 /// Schema `microsoft.graph.invitationParticipantInfo`.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -114,8 +114,8 @@ async fn odata_errors_are_typed() {
         assert_eq!(response.error.code, "8522");
         assert_eq!(response.error.message, "Call not found");
         let inner = response.error.inner_error.as_ref().expect("innerError");
-        // The official `InnerError` names no properties: Graph's `request-id` is kept as it came.
-        assert_eq!(inner.additional_properties["request-id"], "b1a2");
+        assert_eq!(inner.request_id.as_deref(), Some("b1a2"));
+        assert_eq!(inner.date.as_deref(), Some("2026-11-27T02:00:00Z"));
     }
 }
 

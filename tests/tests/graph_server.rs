@@ -232,6 +232,21 @@ fn refused_cases() -> Vec<Refused> {
             code: "BadRequest",
         },
         Refused {
+            name: "https callback without a host",
+            headers: json.clone(),
+            body: r#"{"reason": "busy", "callbackUri": "https://"}"#.into(),
+            status: 400,
+            code: "BadRequest",
+        },
+        Refused {
+            name: "https callback with a space",
+            headers: json.clone(),
+            body: r#"{"reason": "busy", "callbackUri": "https://bot.contoso.com/api calls"}"#
+                .into(),
+            status: 400,
+            code: "BadRequest",
+        },
+        Refused {
             name: "over 64 KiB",
             headers: json.clone(),
             body: format!(
@@ -420,7 +435,11 @@ async fn http_loopback_callbacks_are_accepted_only_when_allowed() {
         (&relaxed, "http://127.0.0.1:9/api/calls", 202),
         (&relaxed, "http://localhost:9/api/calls", 202),
         (&relaxed, "http://bot.contoso.com/api/calls", 400),
+        (&relaxed, "http://127.0.0.1", 202),
+        (&relaxed, "http://", 400),
         (&relaxed, "https://bot.contoso.com/api/calls", 202),
+        (&relaxed, "https://bot.contoso.com", 202),
+        (&relaxed, "https://bot.contoso.com?call=1", 202),
     ] {
         let answer = post(
             &format!("{base}/communications/calls/{CALL_ID}/reject"),

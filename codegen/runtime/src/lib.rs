@@ -99,7 +99,7 @@ pub mod __private {
     #[cfg(feature = "schemars")]
     pub use super::schema::{ObjectSchema, UnionSchema, enum_schema, root_schema};
     #[cfg(feature = "graph-server")]
-    pub use super::server::{Validate, check_enum, check_string};
+    pub use super::server::{Pattern, Validate, check_enum, check_string};
     // Exported macros live at the root of whichever crate compiles this file: this one, or a
     // generated crate that vendors it.
     #[cfg(feature = "schemars")]

@@ -66,25 +66,65 @@ pub struct Checks {
     pub allow_http_loopback: bool,
 }
 
-/// Checks a string against the constraints the description gives it.
+/// A string schema's `pattern`, compiled on first use. JSON Schema patterns are searched for
+/// anywhere in the value, as [`regex::Regex::is_match`] does; the generator only emits patterns the
+/// `regex` crate accepts.
+#[doc(hidden)]
+pub struct Pattern {
+    source: &'static str,
+    compiled: std::sync::OnceLock<Result<regex::Regex, String>>,
+}
+
+impl Pattern {
+    /// The pattern `source`, not yet compiled.
+    pub const fn new(source: &'static str) -> Self {
+        Self {
+            source,
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The pattern as written in the description.
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+
+    /// Whether `value` matches; an error if the pattern does not compile (the generator checks
+    /// that it does, so only a runtime older or newer than the generator's could see one).
+    pub fn is_match(&self, value: &str) -> Result<bool, String> {
+        match self
+            .compiled
+            .get_or_init(|| regex::Regex::new(self.source).map_err(|err| err.to_string()))
+        {
+            Ok(regex) => Ok(regex.is_match(value)),
+            Err(err) => Err(format!(
+                "the description's pattern `{}` cannot be checked: {err}",
+                self.source
+            )),
+        }
+    }
+}
+
+/// Checks a string against the constraints the description gives it: its `pattern`, and for
+/// `format: uri`, that it is an absolute URI. With [`Checks::allow_http_loopback`], an `http://`
+/// URL on a loopback host passes a pattern that its `https://` form passes.
 #[doc(hidden)]
 pub fn check_string(
     checks: &Checks,
     wire_name: &str,
     value: &str,
-    prefix: Option<&str>,
+    pattern: Option<&Pattern>,
     uri: bool,
 ) -> Result<(), String> {
-    if let Some(prefix) = prefix {
-        let starts = value
-            .get(..prefix.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(prefix));
-        let loopback_exception = checks.allow_http_loopback
-            && prefix.eq_ignore_ascii_case("https://")
-            && is_http_loopback(value);
-        if !starts && !loopback_exception {
+    if let Some(pattern) = pattern {
+        let matches = pattern.is_match(value)?
+            || (checks.allow_http_loopback
+                && is_http_loopback(value)
+                && pattern.is_match(&as_https(value))?);
+        if !matches {
             return Err(format!(
-                "`{wire_name}` must start with `{prefix}`; got `{value}`"
+                "`{wire_name}` must match the pattern `{}`; got `{value}`",
+                pattern.source()
             ));
         }
     }
@@ -94,6 +134,12 @@ pub fn check_string(
         ));
     }
     Ok(())
+}
+
+/// `http://rest` as `https://rest`.
+fn as_https(http_url: &str) -> String {
+    let rest = http_url.get("http://".len()..).unwrap_or_default();
+    format!("https://{rest}")
 }
 
 /// Checks that an open enum value is a member the description names.

@@ -332,14 +332,18 @@ fn value_check(
     value: TokenStream,
 ) -> Option<TokenStream> {
     match ty {
-        FieldType::String if checks.prefix.is_some() || checks.uri => {
-            let prefix = match &checks.prefix {
-                Some(prefix) => quote!(::std::option::Option::Some(#prefix)),
+        FieldType::String if checks.pattern.is_some() || checks.uri => {
+            let pattern = match &checks.pattern {
+                Some(pattern) => quote!(::std::option::Option::Some({
+                    static PATTERN: crate::runtime::__private::Pattern =
+                        crate::runtime::__private::Pattern::new(#pattern);
+                    &PATTERN
+                })),
                 None => quote!(::std::option::Option::None),
             };
             let uri = checks.uri;
             Some(
-                quote!(crate::runtime::__private::check_string(checks, #wire, #value, #prefix, #uri)?;),
+                quote!(crate::runtime::__private::check_string(checks, #wire, #value, #pattern, #uri)?;),
             )
         }
         FieldType::Named(name) => match &api.types.get(name)?.kind {

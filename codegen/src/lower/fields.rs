@@ -59,7 +59,7 @@ impl<'a> TypeSpace<'a> {
                         ));
                     }
                     let (ty, url_property) = self.resource_union(union, &hint, &property_at)?;
-                    resources.push((url_property, property_at));
+                    resources.push((url_property, property_at.clone()));
                     ty
                 }
                 _ => self.field_type(normalized, &hint, &property_at)?,
@@ -72,7 +72,7 @@ impl<'a> TypeSpace<'a> {
                 .or_else(|| inline.and_then(|inner| inner.schema_data.description.as_deref()))
                 .map(str::to_owned);
             let checks = match (&ty, inline) {
-                (FieldType::String, Some(inner)) => string_checks(inner),
+                (FieldType::String, Some(inner)) => string_checks(inner, &property_at)?,
                 _ => StringChecks::default(),
             };
             fields.push(Property {
@@ -158,22 +158,28 @@ impl<'a> TypeSpace<'a> {
     }
 }
 
-/// The checks a string schema asks for: a literal `^prefix` pattern and `format: uri`.
-fn string_checks(schema: &Schema) -> StringChecks {
+/// The checks a string schema asks for: its `pattern`, which must compile with the `regex` crate the
+/// server checks it with, and `format: uri`.
+fn string_checks(schema: &Schema, at: &Pointer) -> Result<StringChecks> {
     let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
-        return StringChecks::default();
+        return Ok(StringChecks::default());
     };
-    const REGEX_META: &[char] = &[
-        '\\', '.', '+', '*', '?', '(', ')', '|', '[', ']', '{', '}', '^', '$',
-    ];
-    let prefix = string
-        .pattern
-        .as_deref()
-        .and_then(|pattern| pattern.strip_prefix('^'))
-        .filter(|literal| !literal.is_empty() && !literal.contains(REGEX_META))
-        .map(str::to_owned);
+    if let Some(pattern) = &string.pattern
+        && let Err(err) = regex::Regex::new(pattern)
+    {
+        return Err(Error::unsupported(
+            &at.join("pattern"),
+            format!(
+                "the pattern `{pattern}` cannot be checked: {err}; write it in the syntax of \
+                 Rust's `regex` crate (no look-around or back-references) or remove it"
+            ),
+        ));
+    }
     let uri = matches!(&string.format, VariantOrUnknownOrEmpty::Unknown(format) if format == "uri");
-    StringChecks { prefix, uri }
+    Ok(StringChecks {
+        pattern: string.pattern.clone(),
+        uri,
+    })
 }
 
 /// The integer type of an integer format; `int64` for none.

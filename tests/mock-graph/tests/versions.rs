@@ -27,7 +27,9 @@ fn spec_server_path() -> String {
     ))
     .expect("spec/graph-calls.yaml is readable");
     let spec: serde_json::Value = serde_saphyr::from_str(&text).expect("the spec is YAML");
-    let server = spec["servers"][0]["url"].as_str().expect("the spec names a server");
+    let server = spec["servers"][0]["url"]
+        .as_str()
+        .expect("the spec names a server");
     url::Url::parse(server)
         .expect("the server is a URL")
         .path()
