@@ -1,6 +1,6 @@
 //! The control API under `/_sim`: place an incoming call, inspect a call and the notifications
-//! delivered for it, answer a call, and publish the signing keys. The triggers of a call's other
-//! notifications are in `triggers`.
+//! delivered for it, answer a call, publish the signing keys, and hand out a notification token.
+//! The triggers of a call's other notifications are in `triggers`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -40,6 +40,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> axum::Router {
         .route("/_sim/calls/{id}", get(show_call))
         .route("/_sim/calls/{id}/answer", post(answer_call))
         .route("/_sim/jwks", get(jwks))
+        .route("/_sim/token", get(token))
         .method_not_allowed_fallback(|| async { GraphError::method_not_allowed() })
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(sim)
@@ -265,4 +266,30 @@ async fn answer_call(State(sim): State<Arc<Sim>>, id: CallId) -> Response {
 
 async fn jwks(State(sim): State<Arc<Sim>>) -> Response {
     GraphJson(SigningKey::jwks([&sim.key])).into_response()
+}
+
+/// How long a token from `GET /_sim/token` is valid.
+const HANDED_OUT_TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// `GET /_sim/token`: a notification token signed as deliveries are, for the configured bot and
+/// tenant and valid for an hour, to post notifications to a bot by hand or from a test tool.
+async fn token(State(sim): State<Arc<Sim>>) -> Response {
+    let claims = SigningKey::graph_claims(
+        &sim.config.app_id,
+        &sim.config.tenant_id,
+        HANDED_OUT_TOKEN_LIFETIME,
+    );
+    match sim.key.sign(&claims) {
+        Ok(token) => GraphJson(serde_json::json!({
+            "token": token,
+            "expiresIn": HANDED_OUT_TOKEN_LIFETIME.as_secs(),
+        }))
+        .into_response(),
+        Err(err) => GraphError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            format!("the token could not be signed: {err}"),
+        )
+        .into_response(),
+    }
 }
