@@ -176,6 +176,17 @@ impl crate::runtime::__private::Validate for crate::types::RejectRequestBody {
         checks: &crate::runtime::server::Checks,
     ) -> ::std::result::Result<(), ::std::string::String> {
         let _ = checks;
+        if self.reason.is_none()
+            && self
+                .additional_properties
+                .get("reason")
+                .is_some_and(::serde_json::Value::is_null)
+        {
+            return ::std::result::Result::Err(::std::string::String::from(
+                "`reason` may not be null; leave it out instead",
+            ));
+        }
+
         if let ::std::option::Option::Some(value) = &self.reason {
             crate::runtime::__private::check_enum(
                 "reason",

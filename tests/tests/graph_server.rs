@@ -232,6 +232,13 @@ fn refused_cases() -> Vec<Refused> {
             code: "BadRequest",
         },
         Refused {
+            name: "null reason",
+            headers: json.clone(),
+            body: r#"{"reason": null}"#.into(),
+            status: 400,
+            code: "BadRequest",
+        },
+        Refused {
             name: "https callback without a host",
             headers: json.clone(),
             body: r#"{"reason": "busy", "callbackUri": "https://"}"#.into(),
@@ -440,6 +447,10 @@ async fn http_loopback_callbacks_are_accepted_only_when_allowed() {
         (&relaxed, "https://bot.contoso.com/api/calls", 202),
         (&relaxed, "https://bot.contoso.com", 202),
         (&relaxed, "https://bot.contoso.com?call=1", 202),
+        (&relaxed, "https://bot.contoso.com/caf%C3%A9", 202),
+        (&relaxed, "https://bot.contoso.com/café", 400),
+        (&relaxed, "https://bücher.example/api", 400),
+        (&relaxed, "https://bot.contoso.com/a{b}", 400),
     ] {
         let answer = post(
             &format!("{base}/communications/calls/{CALL_ID}/reject"),

@@ -7,6 +7,7 @@ mod diff;
 mod document;
 pub mod drift;
 pub mod format;
+pub mod hardening;
 mod overlay;
 mod reach;
 pub mod slice;

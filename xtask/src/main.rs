@@ -81,6 +81,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run schemathesis (installed from the Python package index into `target/hardening/venv`)
+    /// against the simulator's reject endpoints and the example bot's calling webhook, both built
+    /// in release and served on 127.0.0.1; fail on anything it finds.
+    Schemathesis {
+        /// The most cases per operation and phase.
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        max_examples: u32,
+        /// The seed of a run to repeat.
+        #[arg(long, value_name = "SEED")]
+        seed: Option<u64>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -138,6 +149,9 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
+        }
+        Command::Schemathesis { max_examples, seed } => {
+            xtask::hardening::schemathesis::Schemathesis { max_examples, seed }.run()
         }
     };
     match result {

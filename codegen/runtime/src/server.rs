@@ -106,7 +106,8 @@ impl Pattern {
 }
 
 /// Checks a string against the constraints the description gives it: its `pattern`, and for
-/// `format: uri`, that it is an absolute URI. With [`Checks::allow_http_loopback`], an `http://`
+/// `format: uri`, that it is an absolute URI as RFC 3986 defines one (ASCII only; other
+/// characters percent-encoded). With [`Checks::allow_http_loopback`], an `http://`
 /// URL on a loopback host passes a pattern that its `https://` form passes.
 #[doc(hidden)]
 pub fn check_string(
@@ -128,9 +129,9 @@ pub fn check_string(
             ));
         }
     }
-    if uri && url::Url::parse(value).is_err() {
+    if uri && fluent_uri::Uri::parse(value).is_err() {
         return Err(format!(
-            "`{wire_name}` must be an absolute URI; got `{value}`"
+            "`{wire_name}` must be an absolute URI (RFC 3986); got `{value}`"
         ));
     }
     Ok(())

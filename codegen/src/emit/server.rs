@@ -297,18 +297,30 @@ fn emit_validations(api: &Api) -> TokenStream {
         let ident = format_ident!("{}", name);
         let checks = def.fields.iter().filter_map(|field| {
             let member = format_ident!("{}", field.name);
-            let check = value_check(
-                api,
-                &field.ty,
-                &field.wire_name,
-                &field.checks,
-                quote!(value),
-            )?;
-            Some(if field.required {
-                quote!({ let value = &self.#member; #check })
-            } else {
-                quote!(if let ::std::option::Option::Some(value) = &self.#member { #check })
-            })
+            let wire = &field.wire_name;
+            // An optional property that came as `null` reads as `None` and is kept in
+            // `additional_properties`; the description admits that only if it is nullable.
+            let null_check = (!field.required && !field.nullable).then(|| {
+                let message = format!("`{wire}` may not be null; leave it out instead");
+                quote! {
+                    if self.#member.is_none()
+                        && self.additional_properties.get(#wire).is_some_and(::serde_json::Value::is_null)
+                    {
+                        return ::std::result::Result::Err(::std::string::String::from(#message));
+                    }
+                }
+            });
+            let check = value_check(api, &field.ty, wire, &field.checks, quote!(value)).map(|check| {
+                if field.required {
+                    quote!({ let value = &self.#member; #check })
+                } else {
+                    quote!(if let ::std::option::Option::Some(value) = &self.#member { #check })
+                }
+            });
+            if null_check.is_none() && check.is_none() {
+                return None;
+            }
+            Some(quote!(#null_check #check))
         });
         Some(quote! {
             impl crate::runtime::__private::Validate for crate::types::#ident {

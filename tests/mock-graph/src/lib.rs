@@ -73,6 +73,9 @@ pub struct Config {
     /// How long a terminated call is kept (for `GET /_sim/calls/{id}`) before it is freed; a call
     /// with deliveries still under way is kept until they finish.
     pub retention: Duration,
+    /// The bearer token reject requires, as Graph requires a valid access token; with `None`, any
+    /// non-empty bearer token is accepted.
+    pub access_token: Option<String>,
 }
 
 impl Default for Config {
@@ -90,6 +93,7 @@ impl Default for Config {
             throttle: Throttle::default(),
             shutdown_grace: Duration::from_secs(10),
             retention: Duration::from_secs(300),
+            access_token: None,
         }
     }
 }

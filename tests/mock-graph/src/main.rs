@@ -65,6 +65,14 @@ struct Flags {
     /// How long a terminated call stays visible at /_sim/calls/{id} before it is freed, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     retention: u64,
+    /// The bearer token reject requires (default: any non-empty token).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "MOCK_GRAPH_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    access_token: Option<String>,
 }
 
 /// The milliseconds a fault may wait: up to [`MAX_FAULT_DELAY`].
@@ -108,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
         },
         shutdown_grace: Duration::from_secs(flags.shutdown_grace),
         retention: Duration::from_secs(flags.retention),
+        access_token: flags.access_token,
         ..Config::default()
     };
     let stop = stop_signal()?;

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use msgraph_calls::runtime::GraphError;
-use msgraph_calls::runtime::server::{BearerToken, DefaultStatus};
+use msgraph_calls::runtime::server::{Authenticator, BearerToken, DefaultStatus};
 use msgraph_calls::server::{CommunicationsActions, CommunicationsActionsServer, RejectResponse};
 use msgraph_calls::types::{ChangeType, ODataError, RejectRequestBody};
 
@@ -17,9 +17,28 @@ struct Service(Arc<Sim>);
 
 pub(crate) fn router(sim: Arc<Sim>) -> axum::Router {
     let allow_http = sim.config.allow_http_callbacks;
-    CommunicationsActionsServer::new(Service(sim))
+    let access_token = AccessToken(sim.config.access_token.clone());
+    CommunicationsActionsServer::with_authenticator(Service(sim), access_token)
         .allow_http_loopback_urls(allow_http)
         .into_router()
+}
+
+/// Requires `Authorization: Bearer` with the configured access token, or with any non-empty token
+/// when none is configured.
+struct AccessToken(Option<String>);
+
+impl Authenticator for AccessToken {
+    type Identity = BearerToken;
+
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<BearerToken, GraphError> {
+        let token = BearerToken::from_headers(headers)?;
+        match &self.0 {
+            Some(expected) if token.0 != *expected => Err(GraphError::unauthorized(
+                "the access token is not the one this simulator was started with (--access-token)",
+            )),
+            _ => Ok(token),
+        }
+    }
 }
 
 fn refuse(error: GraphError) -> RejectResponse {
