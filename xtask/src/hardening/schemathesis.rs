@@ -76,12 +76,14 @@ impl Schemathesis {
         let graph_config = config_file("graph", &[("path.call-id", call_id)])?;
         let graph_failed = !self.st(
             &st,
-            "the simulator's reject",
-            &spec,
-            &graph_config,
-            &format!("{}{}", graph.url, server_path(&spec)?),
-            &format!("Bearer {ACCESS_TOKEN}"),
-            None,
+            &Target {
+                what: "the simulator's reject",
+                spec: &spec,
+                config: &graph_config,
+                url: &format!("{}{}", graph.url, server_path(&spec)?),
+                authorization: &format!("Bearer {ACCESS_TOKEN}"),
+                excluded_checks: None,
+            },
         )?;
 
         let token = get_json(&format!("{}/_sim/token", graph.url))?;
@@ -116,12 +118,14 @@ impl Schemathesis {
         let bot_config = config_file("bot", &[])?;
         let bot_failed = !self.st(
             &st,
-            "the bot's calling webhook",
-            &receiver_spec,
-            &bot_config,
-            bot_base,
-            &format!("Bearer {token}"),
-            Some(BOT_EXCLUDED_CHECKS),
+            &Target {
+                what: "the bot's calling webhook",
+                spec: &receiver_spec,
+                config: &bot_config,
+                url: bot_base,
+                authorization: &format!("Bearer {token}"),
+                excluded_checks: Some(BOT_EXCLUDED_CHECKS),
+            },
         )?;
 
         match (graph_failed, bot_failed) {
@@ -132,17 +136,16 @@ impl Schemathesis {
         }
     }
 
-    /// Runs schemathesis once; whether it found nothing.
-    fn st(
-        &self,
-        st: &Path,
-        what: &str,
-        spec: &Path,
-        config: &Path,
-        url: &str,
-        authorization: &str,
-        excluded_checks: Option<&str>,
-    ) -> anyhow::Result<bool> {
+    /// Runs schemathesis once against `target`; whether it found nothing.
+    fn st(&self, st: &Path, target: &Target<'_>) -> anyhow::Result<bool> {
+        let Target {
+            what,
+            spec,
+            config,
+            url,
+            authorization,
+            excluded_checks,
+        } = target;
         eprintln!("schemathesis: {what} at {url}");
         let mut command = Command::new(st);
         command
@@ -169,6 +172,22 @@ impl Schemathesis {
             .with_context(|| format!("cannot run {}", st.display()))?;
         Ok(status.success())
     }
+}
+
+/// One server schemathesis runs against.
+struct Target<'a> {
+    /// What it is, for messages and the report's directory.
+    what: &'a str,
+    /// The OpenAPI document describing it.
+    spec: &'a Path,
+    /// The `schemathesis.toml` of the run.
+    config: &'a Path,
+    /// Its base URL.
+    url: &'a str,
+    /// The `Authorization` header of every request.
+    authorization: &'a str,
+    /// Checks left out, comma-separated.
+    excluded_checks: Option<&'a str>,
 }
 
 /// The `st` executable of schemathesis [`SCHEMATHESIS_VERSION`], installed into
