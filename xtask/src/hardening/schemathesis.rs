@@ -2,7 +2,8 @@
 //! environment under `target/hardening/`, run with every check it has against both servers built
 //! from the spec:
 //! - the simulator's reject endpoints, described by `spec/graph-calls.yaml` as it is and reached
-//!   under its server's path (`/beta`), with one placed call so that cases get past the lookup;
+//!   under its server's path (`/beta`), with a placed call per path so that cases get past the
+//!   lookup;
 //! - the example bot's calling webhook, described by a document derived from the spec (the webhook
 //!   as a path), with a notification token the simulator hands out.
 //!
@@ -66,14 +67,21 @@ impl Schemathesis {
             &[],
             "mock Graph listening on ",
         )?;
-        let placed = post_json(
-            &format!("{}/_sim/calls", graph.url),
-            &json!({ "callbackUri": "http://127.0.0.1:9/api/calls" }),
-        )?;
-        let call_id = placed["id"]
-            .as_str()
-            .context("the simulator names the call")?;
-        let graph_config = config_file("graph", &[("path.call-id", call_id)])?;
+        // One call per path, so that each operation's cases get past the lookup until one of them
+        // rejects its call.
+        let mut calls = Vec::new();
+        for path in operation_paths(&read_spec(&spec)?) {
+            let placed = post_json(
+                &format!("{}/_sim/calls", graph.url),
+                &json!({ "callbackUri": "http://127.0.0.1:9/api/calls" }),
+            )?;
+            let id = placed["id"]
+                .as_str()
+                .context("the simulator names the call")?
+                .to_owned();
+            calls.push((path, id));
+        }
+        let graph_config = config_file("graph", &calls)?;
         let graph_failed = !self.st(
             &st,
             &Target {
@@ -224,15 +232,34 @@ fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|arg| (*arg).to_owned()).collect()
 }
 
-/// A `schemathesis.toml` setting `parameters`, written under `target/hardening/`.
-fn config_file(name: &str, parameters: &[(&str, &str)]) -> anyhow::Result<PathBuf> {
-    let mut text = String::from("[parameters]\n");
-    for (name, value) in parameters {
-        text.push_str(&format!("{} = {}\n", json!(name), json!(value)));
+/// A `schemathesis.toml`, written under `target/hardening/`, that gives each path in `calls` its
+/// `call-id`.
+fn config_file(name: &str, calls: &[(String, String)]) -> anyhow::Result<PathBuf> {
+    let mut text = String::new();
+    for (path, id) in calls {
+        text.push_str(&format!(
+            "[[operations]]\ninclude-path = {}\nparameters = {{ \"call-id\" = {} }}\n\n",
+            json!(path),
+            json!(id)
+        ));
     }
     let path = work_dir().join(format!("schemathesis-{name}.toml"));
     std::fs::write(&path, text)?;
     Ok(path)
+}
+
+/// The paths of the spec that take a `{call-id}`.
+fn operation_paths(spec: &Value) -> Vec<String> {
+    spec["paths"]
+        .as_object()
+        .map(|paths| {
+            paths
+                .keys()
+                .filter(|path| path.contains("{call-id}"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn read_spec(path: &Path) -> anyhow::Result<Value> {
