@@ -1,10 +1,12 @@
 //! What the workspace tests share: where things are, the documented HTTP examples, the ids, keys
 //! and local servers of [`fixtures`], raw requests and their answers ([`http`]), a recording server
 //! ([`recorder`]), the simulator's control API ([`simulator`]), the project's binaries run
-//! as processes ([`process`]), and the kinds of notification resources ([`resources`]).
+//! as processes ([`process`]), the kinds of notification resources ([`resources`]), and the
+//! invariants fuzzing checks ([`invariants`]).
 
 pub mod fixtures;
 pub mod http;
+pub mod invariants;
 pub mod process;
 pub mod recorder;
 pub mod resources;

@@ -81,6 +81,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run every fuzz target of `fuzz/` (cargo-fuzz, installed if missing) for a bounded time
+    /// each; fail on a crash, naming its input and how to replay it.
+    Fuzz {
+        /// How long each target runs, in seconds.
+        #[arg(long, value_name = "N", default_value_t = 60)]
+        seconds: u64,
+        /// Run only these targets (default: all).
+        #[arg(long = "target", value_name = "NAME")]
+        targets: Vec<String>,
+    },
     /// Run schemathesis (installed from the Python package index into `target/hardening/venv`)
     /// against the simulator's reject endpoints and the example bot's calling webhook, both built
     /// in release and served on 127.0.0.1; fail on anything it finds.
@@ -149,6 +159,9 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             }
+        }
+        Command::Fuzz { seconds, targets } => {
+            xtask::hardening::fuzz::Fuzz { seconds, targets }.run()
         }
         Command::Schemathesis { max_examples, seed } => {
             xtask::hardening::schemathesis::Schemathesis { max_examples, seed }.run()
