@@ -7,8 +7,11 @@ use std::path::PathBuf;
 use tests::invariants;
 use tests::{HttpExample, workspace_root};
 
+/// An invariant: it panics when broken.
+type Invariant = fn(&[u8]);
+
 /// The fuzz targets and their invariants.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Invariant)] = &[
     (
         "notification_round_trip",
         invariants::notification_round_trip,
