@@ -51,6 +51,7 @@ async fn bot(
         credential: GraphCredential::Token(GRAPH_TOKEN.to_owned()),
         cloud: msgraph_calls::Cloud::Global,
         shutdown_grace: example_bot::DEFAULT_SHUTDOWN_GRACE,
+        handling_delay: std::time::Duration::ZERO,
     };
     example_bot::serve(config, listener)
         .await

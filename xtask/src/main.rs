@@ -1,5 +1,6 @@
 //! Project automation: `cargo xtask codegen [--check] [--spec FILE --out DIR]`,
-//! `cargo xtask slice --from FILE --operation ID... --out FILE` and `cargo xtask drift --from FILE`.
+//! `cargo xtask slice --from FILE --operation ID... --out FILE`, `cargo xtask drift --from FILE`,
+//! and the hardening tools `cargo xtask fuzz`, `soak` and `schemathesis`.
 //! This file only reads the command line; the work is done by the `xtask` library.
 
 use std::io::Write;
@@ -91,6 +92,17 @@ enum Command {
         #[arg(long = "target", value_name = "NAME")]
         targets: Vec<String>,
     },
+    /// Run the simulator and the example bot (release, 127.0.0.1) under a steady mix of calls,
+    /// duplicates, out-of-order deliveries, throttling and slow handlers for M minutes; then check
+    /// every call, that nothing acknowledged was lost, and that memory came back down.
+    Soak {
+        /// How long calls are placed, in minutes.
+        #[arg(long, value_name = "M", default_value_t = 5)]
+        minutes: u64,
+        /// Calls placed per second.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        rate: u32,
+    },
     /// Run schemathesis (installed from the Python package index into `target/hardening/venv`)
     /// against the simulator's reject endpoints and the example bot's calling webhook, both built
     /// in release and served on 127.0.0.1; fail on anything it finds.
@@ -163,6 +175,7 @@ fn main() -> ExitCode {
         Command::Fuzz { seconds, targets } => {
             xtask::hardening::fuzz::Fuzz { seconds, targets }.run()
         }
+        Command::Soak { minutes, rate } => xtask::hardening::soak::Soak { minutes, rate }.run(),
         Command::Schemathesis { max_examples, seed } => {
             xtask::hardening::schemathesis::Schemathesis { max_examples, seed }.run()
         }

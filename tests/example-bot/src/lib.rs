@@ -50,6 +50,9 @@ pub struct BotConfig {
     /// How long a shutdown waits for requests in flight and for the handling of acknowledged
     /// notifications (see [`DEFAULT_SHUTDOWN_GRACE`]).
     pub shutdown_grace: Duration,
+    /// A wait at the start of handling every incoming call, before the reject: a slow handler,
+    /// for soak runs. Zero normally.
+    pub handling_delay: Duration,
 }
 
 /// Where the bot's tokens for Graph come from.
@@ -133,6 +136,7 @@ struct RejectingBot {
     reason: RejectReason,
     callback_uri: Option<String>,
     record: Option<Arc<Mutex<std::fs::File>>>,
+    handling_delay: Duration,
 }
 
 /// The tenant a notification comes from: the verified `tid` of its token, else (authentication
@@ -198,6 +202,9 @@ impl CommsNotificationsHandler for RejectingBot {
             tracing::warn!("an incoming call without an id; cannot reject it");
             return;
         };
+        if !self.handling_delay.is_zero() {
+            tokio::time::sleep(self.handling_delay).await;
+        }
         if delivery.is_incoming_call() && !delivery.mark_decided() {
             tracing::warn!(call_id = %id, "decided already, past the deadline's margin");
             return;
@@ -298,6 +305,7 @@ pub async fn serve(
         reason: config.reason.clone(),
         callback_uri: config.callback_uri.clone(),
         record: record.clone(),
+        handling_delay: config.handling_delay,
     };
     let tracker = TaskTracker::new();
     let mut receiver = CommsNotificationsReceiver::new(bot, auth)

@@ -68,6 +68,10 @@ struct Flags {
     /// notifications already acknowledged.
     #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SHUTDOWN_GRACE.as_secs())]
     shutdown_grace: u64,
+    /// Wait this long at the start of handling every incoming call, before the reject: a slow
+    /// handler, for soak runs.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    handling_delay_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -144,6 +148,7 @@ async fn main() -> anyhow::Result<()> {
         credential,
         cloud,
         shutdown_grace: Duration::from_secs(flags.shutdown_grace),
+        handling_delay: Duration::from_millis(flags.handling_delay_ms),
     };
     // Installed before the bot listens, so that no signal finds the process without its handler.
     let signal = shutdown_signal()?;

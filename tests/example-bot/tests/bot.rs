@@ -24,6 +24,7 @@ async fn bad_deliveries_get_graph_errors_and_the_bot_goes_on_serving() {
         credential: GraphCredential::Token(GRAPH_TOKEN.to_owned()),
         cloud: msgraph_calls::Cloud::Global,
         shutdown_grace: example_bot::DEFAULT_SHUTDOWN_GRACE,
+        handling_delay: std::time::Duration::ZERO,
     };
     let (listener, _) = listen_local().await;
     let bot = example_bot::serve(config, listener)

@@ -37,6 +37,7 @@ async fn each_call_is_rejected_with_a_token_for_its_tenant() {
         credential: GraphCredential::Provider(Arc::new(provider)),
         cloud: Cloud::Global,
         shutdown_grace: example_bot::DEFAULT_SHUTDOWN_GRACE,
+        handling_delay: std::time::Duration::ZERO,
     };
     let (listener, _) = listen_local().await;
     let bot = example_bot::serve(config, listener)
@@ -106,6 +107,7 @@ async fn a_bot_in_a_national_cloud_accepts_that_clouds_issuers_only() {
         credential: GraphCredential::Token("t".to_owned()),
         cloud: Cloud::UsGovL4,
         shutdown_grace: example_bot::DEFAULT_SHUTDOWN_GRACE,
+        handling_delay: std::time::Duration::ZERO,
     };
     let (listener, _) = listen_local().await;
     let bot = example_bot::serve(config, listener)

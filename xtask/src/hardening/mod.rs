@@ -1,10 +1,11 @@
-//! The hardening tools: fuzzing (`fuzz`), schemathesis against both servers (`schemathesis`), and
-//! what they share:
+//! The hardening tools: fuzzing (`fuzz`), schemathesis against both servers (`schemathesis`), a
+//! bounded soak of the simulator and the example bot (`soak`), and what they share:
 //! release builds of the simulator and the example bot, started as child processes on 127.0.0.1
 //! and stopped when dropped.
 
 pub mod fuzz;
 pub mod schemathesis;
+pub mod soak;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
