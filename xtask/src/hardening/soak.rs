@@ -105,7 +105,14 @@ impl Soak {
 
         let started = Instant::now();
         let duration = Duration::from_secs(self.minutes * 60);
-        let warm_up = (duration / 5).min(Duration::from_secs(60));
+        // Warm: the simulator holds a retention period's worth of terminated calls, as it will
+        // until the end; a run too short for that takes half its time.
+        let steady = RETENTION + CHECK_AGE;
+        let warm_up = if duration >= steady * 2 {
+            steady
+        } else {
+            duration / 2
+        };
         let interval = Duration::from_secs_f64(1.0 / f64::from(self.rate));
         let mut placed: Vec<(String, Instant)> = Vec::new();
         let mut next_check = 0;
