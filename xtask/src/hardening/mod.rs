@@ -42,6 +42,62 @@ pub fn build_release(packages: &[&str]) -> anyhow::Result<PathBuf> {
     Ok(project_root().join("target").join("release"))
 }
 
+/// The bot the simulator signs notification tokens for, in every hardening run.
+pub const APP_ID: &str = "5c1f5d37-2a3e-4c63-9a1e-7d0d3a0f0b11";
+
+/// Starts the simulator's release binary (in `release`) on 127.0.0.1 for [`APP_ID`], allowing
+/// `http` callbacks on loopback, with `extra` flags.
+pub fn start_simulator(name: &str, release: &Path, extra: &[&str]) -> anyhow::Result<Server> {
+    let mut args = strings(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--app-id",
+        APP_ID,
+        "--allow-http-callbacks",
+    ]);
+    args.extend(strings(extra));
+    Server::start(
+        name,
+        &release.join("mock-graph"),
+        &args,
+        &[],
+        "mock Graph listening on ",
+    )
+}
+
+/// Starts the example bot's release binary on 127.0.0.1 for [`APP_ID`], trusting the keys of the
+/// simulator `graph` and rejecting there with `access_token`, with `extra` flags.
+pub fn start_bot(
+    name: &str,
+    release: &Path,
+    graph: &Server,
+    access_token: &str,
+    extra: &[&str],
+) -> anyhow::Result<Server> {
+    let mut args = strings(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--app-id",
+        APP_ID,
+        "--graph-url",
+        &graph.url,
+        "--jwks",
+        &format!("{}/_sim/jwks", graph.url),
+    ]);
+    args.extend(strings(extra));
+    Server::start(
+        name,
+        &release.join("example-bot"),
+        &args,
+        &[("GRAPH_TOKEN", access_token)],
+        "bot listening on ",
+    )
+}
+
+fn strings(args: &[&str]) -> Vec<String> {
+    args.iter().map(|arg| (*arg).to_owned()).collect()
+}
+
 /// A server run as a child process; killed when dropped.
 pub struct Server {
     child: Child,

@@ -15,14 +15,11 @@ use std::process::Command;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use super::{Server, build_release, get_json, post_json, work_dir};
+use super::{build_release, get_json, post_json, start_bot, start_simulator, work_dir};
 use crate::project_root;
 
 /// The schemathesis release the tool installs.
 pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
-
-/// The bot the simulator signs tokens for, in this run.
-const APP_ID: &str = "5c1f5d37-2a3e-4c63-9a1e-7d0d3a0f0b11";
 
 /// The access token the simulator requires, and the bot sends, in this run.
 const ACCESS_TOKEN: &str = "xtask-schemathesis";
@@ -50,22 +47,10 @@ impl Schemathesis {
         let st = install()?;
         let release = build_release(&["mock-graph", "example-bot"])?;
         let spec = project_root().join("spec").join("graph-calls.yaml");
-        let graph = Server::start(
+        let graph = start_simulator(
             "mock-graph",
-            &release.join("mock-graph"),
-            &strings(&[
-                "--listen",
-                "127.0.0.1:0",
-                "--app-id",
-                APP_ID,
-                "--allow-http-callbacks",
-                "--ring-timeout",
-                "3600",
-                "--access-token",
-                ACCESS_TOKEN,
-            ]),
-            &[],
-            "mock Graph listening on ",
+            &release,
+            &["--ring-timeout", "3600", "--access-token", ACCESS_TOKEN],
         )?;
         // One call per path, so that each operation's cases get past the lookup until one of them
         // rejects its call.
@@ -98,22 +83,7 @@ impl Schemathesis {
         let token = token["token"]
             .as_str()
             .context("the simulator hands out a token")?;
-        let bot = Server::start(
-            "example-bot",
-            &release.join("example-bot"),
-            &strings(&[
-                "--listen",
-                "127.0.0.1:0",
-                "--app-id",
-                APP_ID,
-                "--graph-url",
-                &graph.url,
-                "--jwks",
-                &format!("{}/_sim/jwks", graph.url),
-            ]),
-            &[("GRAPH_TOKEN", ACCESS_TOKEN)],
-            "bot listening on ",
-        )?;
+        let bot = start_bot("example-bot", &release, &graph, ACCESS_TOKEN, &[])?;
         let bot_base = bot
             .url
             .strip_suffix(WEBHOOK_PATH)
@@ -226,10 +196,6 @@ fn run(command: &mut Command) -> anyhow::Result<()> {
         bail!("{command:?} failed ({status})");
     }
     Ok(())
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|arg| (*arg).to_owned()).collect()
 }
 
 /// A `schemathesis.toml`, written under `target/hardening/`, that gives each path in `calls` its

@@ -16,10 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use super::{Server, build_release, get_json, post_json, work_dir};
-
-/// The bot the simulator signs tokens for.
-const APP_ID: &str = "5c1f5d37-2a3e-4c63-9a1e-7d0d3a0f0b11";
+use super::{Server, build_release, get_json, post_json, start_bot, start_simulator, work_dir};
 
 /// How long the simulator keeps a terminated call: checks read calls before that.
 const RETENTION: Duration = Duration::from_secs(60);
@@ -55,15 +52,10 @@ impl Soak {
         std::fs::create_dir_all(work_dir())?;
         let record = work_dir().join("soak-record.jsonl");
         let _ = std::fs::remove_file(&record);
-        let graph = Server::start(
+        let graph = start_simulator(
             "soak-mock-graph",
-            &release.join("mock-graph"),
-            &strings(&[
-                "--listen",
-                "127.0.0.1:0",
-                "--app-id",
-                APP_ID,
-                "--allow-http-callbacks",
+            &release,
+            &[
                 "--duplicate-every",
                 "5",
                 "--reorder-every",
@@ -78,29 +70,19 @@ impl Soak {
                 "1",
                 "--retention",
                 &RETENTION.as_secs().to_string(),
-            ]),
-            &[],
-            "mock Graph listening on ",
+            ],
         )?;
-        let bot = Server::start(
+        let bot = start_bot(
             "soak-example-bot",
-            &release.join("example-bot"),
-            &strings(&[
-                "--listen",
-                "127.0.0.1:0",
-                "--app-id",
-                APP_ID,
-                "--graph-url",
-                &graph.url,
-                "--jwks",
-                &format!("{}/_sim/jwks", graph.url),
+            &release,
+            &graph,
+            "xtask-soak",
+            &[
                 "--record",
                 &record.to_string_lossy(),
                 "--handling-delay-ms",
                 "200",
-            ]),
-            &[("GRAPH_TOKEN", "xtask-soak")],
-            "bot listening on ",
+            ],
         )?;
 
         let started = Instant::now();
@@ -238,10 +220,6 @@ impl Soak {
         }
         Ok(())
     }
-}
-
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|arg| (*arg).to_owned()).collect()
 }
 
 /// Checks that the call was rejected by the bot and that every delivery of it was acknowledged;
