@@ -1,7 +1,8 @@
 //! How generated files are rendered: a header, then Rust unparsed in-process by prettyplease with
 //! its items spaced out, or TOML and the vendored runtime as they are. No rustfmt runs: the
-//! generated `lib.rs` marks every module the generator writes `#[rustfmt::skip]`, so `cargo fmt`
-//! formats only `lib.rs`, whose rendering here is what rustfmt would write (a test checks it).
+//! generated `lib.rs` marks every generated module `#[rustfmt::skip]` (the vendored runtime is
+//! formatted in its own crate), so `cargo fmt` formats only `lib.rs`, whose rendering here is what
+//! rustfmt would write (a test checks it).
 //! Macro invocations are laid out as rustfmt lays them out: those of the standard library by
 //! prettyplease (feature `verbatim`), the runtime's (`open_struct!`, `type_schema!`) here, as calls.
 
@@ -169,7 +170,7 @@ mod tests {
 
     use codegen::Settings;
 
-    use super::{render, space_out_items};
+    use super::{render, space_out_items, unparse};
     use crate::codegen::workspace_settings;
     use crate::project_root;
 
@@ -192,6 +193,28 @@ mod tests {
                 "the generated modules are left to the generator:\n{text}"
             );
             assert_eq!(rustfmt(&text), text, "{settings:?}");
+        }
+    }
+
+    /// A macro invocation whose arguments are expressions is laid out as a call, with no comma
+    /// after its last argument; others are left to prettyplease.
+    #[test]
+    fn macro_invocations_are_laid_out_as_calls() {
+        for (input, expected) in [
+            ("m!(\"a\", A);", "m!(\"a\", A);\n"),
+            (
+                "crate::runtime::__private::open_enum!(\"microsoft.graph.callDirection\", CallDirection { Incoming: \"incoming\", Outgoing: \"outgoing\" }, UnknownValue);",
+                "crate::runtime::__private::open_enum!(\n    \"microsoft.graph.callDirection\",\n    CallDirection {\n        Incoming: \"incoming\",\n        Outgoing: \"outgoing\",\n    },\n    UnknownValue\n);\n",
+            ),
+            ("m! { a b }", "m! {\n    a b\n}\n"),
+            ("m!(a => b);", "m!(a => b);\n"),
+            (
+                "struct A;\nm!(a);\nfn f() {}",
+                "struct A;\nm!(a);\nfn f() {}\n",
+            ),
+        ] {
+            let file = syn::parse_file(input).expect("the input parses");
+            assert_eq!(unparse(file), expected, "{input}");
         }
     }
 
