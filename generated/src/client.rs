@@ -6,7 +6,7 @@
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
-use progenitor_client::{ClientHooks, OperationInfo, RequestBuilderExt, encode_path};
+use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
@@ -16,13 +16,19 @@ pub mod types {
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Display::fmt(&self.0, f)
             }
         }
 
         impl ::std::fmt::Debug for ConversionError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Debug::fmt(&self.0, f)
             }
         }
@@ -63,9 +69,7 @@ impl Client {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new()
-                .connect_timeout(dur)
-                .timeout(dur)
+            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
         };
         #[cfg(target_arch = "wasm32")]
         let client = reqwest::ClientBuilder::new();
@@ -114,8 +118,7 @@ const _: () = {
     fn assert_client_hooks()
     where
         Client: ClientHooks<crate::runtime::client::ClientState>,
-    {
-    }
+    {}
 };
 #[allow(clippy::all)]
 impl Client {
@@ -132,48 +135,70 @@ impl Client {
         &'a self,
         call_id: &'a str,
         body: &'a crate::types::RejectRequestBody,
-    ) -> Result<ResponseValue<()>, crate::runtime::call::Error<crate::types::ODataError>> {
-        crate::runtime::__private::run_call(self.inner(), "reject", async move {
-            let url = format!(
-                "{}/communications/calls/{}/microsoft.graph.reject",
-                self.baseurl,
-                encode_path(&call_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = self
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "reject",
-            };
-            self.pre(&mut request, &info).await?;
-            let result = self.exec(request, &info).await;
-            self.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        })
-        .await
+    ) -> Result<
+        ResponseValue<()>,
+        crate::runtime::call::Error<crate::types::ODataError>,
+    > {
+        crate::runtime::__private::run_call(
+                self.inner(),
+                "reject",
+                async move {
+                    let url = format!(
+                        "{}/communications/calls/{}/microsoft.graph.reject",
+                        self.baseurl,
+                        encode_path(&call_id.to_string()),
+                    );
+                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(
+                        1usize,
+                    );
+                    header_map
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                Self::api_version(),
+                            ),
+                        );
+                    #[allow(unused_mut)]
+                    let mut request = self
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .headers(header_map)
+                        .build()?;
+                    let info = OperationInfo {
+                        operation_id: "reject",
+                    };
+                    self.pre(&mut request, &info).await?;
+                    let result = self.exec(request, &info).await;
+                    self.post(&result, &info).await?;
+                    let response = result?;
+                    match response.status().as_u16() {
+                        200..=299 => Ok(ResponseValue::empty(response)),
+                        400u16..=499u16 => {
+                            Err(
+                                Error::ErrorResponse(
+                                    ResponseValue::from_response(response).await?,
+                                ),
+                            )
+                        }
+                        500u16..=599u16 => {
+                            Err(
+                                Error::ErrorResponse(
+                                    ResponseValue::from_response(response).await?,
+                                ),
+                            )
+                        }
+                        _ => Err(Error::UnexpectedResponse(response)),
+                    }
+                },
+            )
+            .await
     }
 
     /// Invoke action reject
@@ -189,52 +214,70 @@ impl Client {
         &'a self,
         call_id: &'a str,
         body: &'a crate::types::RejectRequestBody,
-    ) -> Result<ResponseValue<()>, crate::runtime::call::Error<crate::types::ODataError>> {
+    ) -> Result<
+        ResponseValue<()>,
+        crate::runtime::call::Error<crate::types::ODataError>,
+    > {
         crate::runtime::__private::run_call(
-            self.inner(),
-            "communications_calls_call_reject",
-            async move {
-                let url = format!(
-                    "{}/communications/calls/{}/reject",
-                    self.baseurl,
-                    encode_path(&call_id.to_string()),
-                );
-                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-                header_map.append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-                );
-                #[allow(unused_mut)]
-                let mut request = self
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-                    .headers(header_map)
-                    .build()?;
-                let info = OperationInfo {
-                    operation_id: "communications_calls_call_reject",
-                };
-                self.pre(&mut request, &info).await?;
-                let result = self.exec(request, &info).await;
-                self.post(&result, &info).await?;
-                let response = result?;
-                match response.status().as_u16() {
-                    200..=299 => Ok(ResponseValue::empty(response)),
-                    400u16..=499u16 => Err(Error::ErrorResponse(
-                        ResponseValue::from_response(response).await?,
-                    )),
-                    500u16..=599u16 => Err(Error::ErrorResponse(
-                        ResponseValue::from_response(response).await?,
-                    )),
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }
-            },
-        )
-        .await
+                self.inner(),
+                "communications_calls_call_reject",
+                async move {
+                    let url = format!(
+                        "{}/communications/calls/{}/reject",
+                        self.baseurl,
+                        encode_path(&call_id.to_string()),
+                    );
+                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(
+                        1usize,
+                    );
+                    header_map
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                Self::api_version(),
+                            ),
+                        );
+                    #[allow(unused_mut)]
+                    let mut request = self
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .headers(header_map)
+                        .build()?;
+                    let info = OperationInfo {
+                        operation_id: "communications_calls_call_reject",
+                    };
+                    self.pre(&mut request, &info).await?;
+                    let result = self.exec(request, &info).await;
+                    self.post(&result, &info).await?;
+                    let response = result?;
+                    match response.status().as_u16() {
+                        200..=299 => Ok(ResponseValue::empty(response)),
+                        400u16..=499u16 => {
+                            Err(
+                                Error::ErrorResponse(
+                                    ResponseValue::from_response(response).await?,
+                                ),
+                            )
+                        }
+                        500u16..=599u16 => {
+                            Err(
+                                Error::ErrorResponse(
+                                    ResponseValue::from_response(response).await?,
+                                ),
+                            )
+                        }
+                        _ => Err(Error::UnexpectedResponse(response)),
+                    }
+                },
+            )
+            .await
     }
 
     /// Invoke action reject
@@ -252,48 +295,70 @@ impl Client {
         &'a self,
         call_id: &'a str,
         body: &'a crate::types::RejectRequestBody,
-    ) -> Result<ResponseValue<()>, crate::runtime::call::Error<crate::types::ODataError>> {
-        crate::runtime::__private::run_call(self.inner(), "app_calls_call_reject", async move {
-            let url = format!(
-                "{}/app/calls/{}/reject",
-                self.baseurl,
-                encode_path(&call_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = self
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "app_calls_call_reject",
-            };
-            self.pre(&mut request, &info).await?;
-            let result = self.exec(request, &info).await;
-            self.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200..=299 => Ok(ResponseValue::empty(response)),
-                400u16..=499u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                500u16..=599u16 => Err(Error::ErrorResponse(
-                    ResponseValue::from_response(response).await?,
-                )),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        })
-        .await
+    ) -> Result<
+        ResponseValue<()>,
+        crate::runtime::call::Error<crate::types::ODataError>,
+    > {
+        crate::runtime::__private::run_call(
+                self.inner(),
+                "app_calls_call_reject",
+                async move {
+                    let url = format!(
+                        "{}/app/calls/{}/reject",
+                        self.baseurl,
+                        encode_path(&call_id.to_string()),
+                    );
+                    let mut header_map = ::reqwest::header::HeaderMap::with_capacity(
+                        1usize,
+                    );
+                    header_map
+                        .append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(
+                                Self::api_version(),
+                            ),
+                        );
+                    #[allow(unused_mut)]
+                    let mut request = self
+                        .client
+                        .post(url)
+                        .header(
+                            ::reqwest::header::ACCEPT,
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            ),
+                        )
+                        .json(&body)
+                        .headers(header_map)
+                        .build()?;
+                    let info = OperationInfo {
+                        operation_id: "app_calls_call_reject",
+                    };
+                    self.pre(&mut request, &info).await?;
+                    let result = self.exec(request, &info).await;
+                    self.post(&result, &info).await?;
+                    let response = result?;
+                    match response.status().as_u16() {
+                        200..=299 => Ok(ResponseValue::empty(response)),
+                        400u16..=499u16 => {
+                            Err(
+                                Error::ErrorResponse(
+                                    ResponseValue::from_response(response).await?,
+                                ),
+                            )
+                        }
+                        500u16..=599u16 => {
+                            Err(
+                                Error::ErrorResponse(
+                                    ResponseValue::from_response(response).await?,
+                                ),
+                            )
+                        }
+                        _ => Err(Error::UnexpectedResponse(response)),
+                    }
+                },
+            )
+            .await
     }
 }
 
@@ -305,8 +370,11 @@ pub mod prelude {
 
 impl crate::runtime::__private::GeneratedClient for Client {
     const DEFAULT_BASE_URL: &'static str = crate::DEFAULT_BASE_URL;
-    const USER_AGENT: &'static str =
-        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+    const USER_AGENT: &'static str = concat!(
+        env!("CARGO_PKG_NAME"),
+        "/",
+        env!("CARGO_PKG_VERSION"),
+    );
 
     fn from_parts(
         base_url: &str,
@@ -349,7 +417,10 @@ impl Client {
     /// (the token provider is asked for that tenant), such as the `tid` of the
     /// notification a bot answers. Cheap: the HTTP client and the token provider are
     /// shared.
-    pub fn for_tenant(&self, tenant_id: impl ::std::convert::Into<::std::sync::Arc<str>>) -> Self {
+    pub fn for_tenant(
+        &self,
+        tenant_id: impl ::std::convert::Into<::std::sync::Arc<str>>,
+    ) -> Self {
         Self::new_with_client(
             self.baseurl(),
             self.client().clone(),
@@ -377,7 +448,12 @@ impl ClientHooks<crate::runtime::client::ClientState> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        crate::runtime::__private::execute(self.client(), self.inner(), request, info.operation_id)
+        crate::runtime::__private::execute(
+                self.client(),
+                self.inner(),
+                request,
+                info.operation_id,
+            )
             .await
     }
 }

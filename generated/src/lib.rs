@@ -8,15 +8,20 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #[cfg(feature = "client")]
+#[rustfmt::skip]
 mod client;
-pub use ::msgraph_calls_runtime as runtime;
 #[cfg(feature = "schemars")]
+#[rustfmt::skip]
 pub mod schemas;
 #[cfg(feature = "graph-server")]
+#[rustfmt::skip]
 pub mod server;
+#[rustfmt::skip]
 pub mod types;
 #[cfg(feature = "webhooks")]
+#[rustfmt::skip]
 pub mod webhooks;
+pub use ::msgraph_calls_runtime as runtime;
 #[cfg(feature = "client")]
 pub use client::Client;
 #[cfg(feature = "client")]

@@ -33,9 +33,9 @@ pub struct CommunicationsActionsServer<T, A = crate::runtime::server::RequireBea
     checks: crate::runtime::server::Checks,
 }
 
-impl<T: CommunicationsActions<Identity = crate::runtime::server::BearerToken>>
-    CommunicationsActionsServer<T, crate::runtime::server::RequireBearer>
-{
+impl<
+    T: CommunicationsActions<Identity = crate::runtime::server::BearerToken>,
+> CommunicationsActionsServer<T, crate::runtime::server::RequireBearer> {
     /// Serves `service`, requiring a non-empty bearer token on every request.
     pub fn new(service: T) -> Self {
         Self::with_authenticator(service, crate::runtime::server::RequireBearer)
@@ -94,9 +94,9 @@ where
 
 /// Answers `POST /communications/calls/{call-id}/microsoft.graph.reject` and `POST /communications/calls/{call-id}/reject` and `POST /app/calls/{call-id}/reject` (deprecated).
 async fn reject_handler<T, A>(
-    ::axum::extract::State(server): ::axum::extract::State<
-        ::std::sync::Arc<CommunicationsActionsServer<T, A>>,
-    >,
+    ::axum::extract::State(
+        server,
+    ): ::axum::extract::State<::std::sync::Arc<CommunicationsActionsServer<T, A>>>,
     path: ::std::result::Result<
         ::axum::extract::Path<(::std::string::String,)>,
         ::axum::extract::rejection::PathRejection,
@@ -109,10 +109,10 @@ where
 {
     let (parts, body) = request.into_parts();
     let identity = match crate::runtime::server::Authenticator::authenticate(
-        &server.authenticator,
-        &parts.headers,
-    )
-    .await
+            &server.authenticator,
+            &parts.headers,
+        )
+        .await
     {
         Ok(identity) => identity,
         Err(err) => return err.into_response(),
@@ -121,20 +121,24 @@ where
         Ok(::axum::extract::Path(params)) => params,
         Err(err) => return crate::runtime::__private::bad_path(err),
     };
-    let body: crate::types::RejectRequestBody =
-        match crate::runtime::__private::read_json(&parts.headers, body, server.body_limit).await {
-            Ok(body) => body,
-            Err(err) => return err.into_response(),
-        };
-    if let Err(message) = crate::runtime::__private::Validate::validate(&body, &server.checks) {
+    let body: crate::types::RejectRequestBody = match crate::runtime::__private::read_json(
+            &parts.headers,
+            body,
+            server.body_limit,
+        )
+        .await
+    {
+        Ok(body) => body,
+        Err(err) => return err.into_response(),
+    };
+    if let Err(message) = crate::runtime::__private::Validate::validate(
+        &body,
+        &server.checks,
+    ) {
         return crate::runtime::GraphError::bad_request(message).into_response();
     }
 
-    server
-        .service
-        .reject(identity, call_id, body)
-        .await
-        .into_response()
+    server.service.reject(identity, call_id, body).await.into_response()
 }
 
 /// The answers `reject` may give. Only documented statuses can be built.
@@ -182,9 +186,11 @@ impl crate::runtime::__private::Validate for crate::types::RejectRequestBody {
                 .get("reason")
                 .is_some_and(::serde_json::Value::is_null)
         {
-            return ::std::result::Result::Err(::std::string::String::from(
-                "`reason` may not be null; leave it out instead",
-            ));
+            return ::std::result::Result::Err(
+                ::std::string::String::from(
+                    "`reason` may not be null; leave it out instead",
+                ),
+            );
         }
 
         if let ::std::option::Option::Some(value) = &self.reason {
@@ -201,8 +207,9 @@ impl crate::runtime::__private::Validate for crate::types::RejectRequestBody {
                 "callbackUri",
                 value,
                 ::std::option::Option::Some({
-                    static PATTERN: crate::runtime::__private::Pattern =
-                        crate::runtime::__private::Pattern::new("^https://[^\\s/?#]+([/?#]\\S*)?$");
+                    static PATTERN: crate::runtime::__private::Pattern = crate::runtime::__private::Pattern::new(
+                        "^https://[^\\s/?#]+([/?#]\\S*)?$",
+                    );
                     &PATTERN
                 }),
                 true,

@@ -68,13 +68,13 @@ pub trait CommsNotificationsHandler: Send + Sync + 'static {
 }
 
 /// Receives `CommsNotifications` deliveries for a [`CommsNotificationsHandler`]: checks the token, the content type, the size and the body, answers `202`, then dispatches. See [`crate::runtime::receiver::Receiver`].
-pub type CommsNotificationsReceiver<H> =
-    crate::runtime::receiver::Receiver<CommsNotificationsDispatch<H>>;
+pub type CommsNotificationsReceiver<H> = crate::runtime::receiver::Receiver<
+    CommsNotificationsDispatch<H>,
+>;
 #[doc(hidden)]
 pub struct CommsNotificationsDispatch<H>(H);
 impl<H: CommsNotificationsHandler> crate::runtime::__private::Dispatch
-    for CommsNotificationsDispatch<H>
-{
+for CommsNotificationsDispatch<H> {
     type Handler = H;
     type Body = crate::types::CommsNotifications;
     type Notification = crate::types::CommsNotification;
@@ -90,7 +90,9 @@ impl<H: CommsNotificationsHandler> crate::runtime::__private::Dispatch
         body.value.unwrap_or_default()
     }
 
-    fn resource_url(notification: &crate::types::CommsNotification) -> ::std::option::Option<&str> {
+    fn resource_url(
+        notification: &crate::types::CommsNotification,
+    ) -> ::std::option::Option<&str> {
         notification.resource_url.as_deref()
     }
 
@@ -108,10 +110,11 @@ impl<H: CommsNotificationsHandler> crate::runtime::__private::Dispatch
         ::std::matches!(
             notification.change_type.as_ref(),
             ::std::option::Option::Some(crate::types::ChangeType::Created)
-        ) && ::std::matches!(
-            state,
-            ::std::option::Option::Some(crate::types::CallState::Incoming)
         )
+            && ::std::matches!(
+                state,
+                ::std::option::Option::Some(crate::types::CallState::Incoming)
+            )
     }
 
     async fn dispatch_unreadable(
@@ -120,9 +123,7 @@ impl<H: CommsNotificationsHandler> crate::runtime::__private::Dispatch
         notification: ::serde_json::Value,
         problem: ::std::string::String,
     ) {
-        self.0
-            .unreadable_notification(delivery, notification, problem)
-            .await
+        self.0.unreadable_notification(delivery, notification, problem).await
     }
 
     async fn dispatch(

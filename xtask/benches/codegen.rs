@@ -1,7 +1,8 @@
-//! Codegen speed, each spec its own group: `codegen::generate` then the rendering `cargo xtask
-//! codegen` does (prettyplease, then rustfmt), the same without rustfmt, and the anchor in the same
-//! run, progenitor-impl generating its client's tokens from the same document. Each side reads the
-//! spec text itself. No timing is asserted.
+//! Codegen speed, each spec its own group: what `cargo xtask codegen` runs between reading the spec
+//! and writing files (`codegen::generate`, then `xtask::format::render_all`: prettyplease, in
+//! process), the generator alone, and the anchors in the same run: progenitor-impl generating its
+//! client's tokens from the same document, and the same tokens unparsed by prettyplease. Each side
+//! reads the spec text itself. No timing is asserted.
 
 use std::hint::black_box;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -10,7 +11,7 @@ use std::time::Duration;
 use codegen::Settings;
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use progenitor_impl::{GenerationSettings, Generator};
-use xtask::format::{render_all, render_all_without_rustfmt};
+use xtask::format::render_all;
 use xtask::project_root;
 
 /// The specs: a group name, the path from the repository root, and the settings `cargo xtask
@@ -37,15 +38,14 @@ fn specs() -> Vec<(&'static str, &'static str, Settings)> {
     ]
 }
 
-/// Ours, up to the text of every file; `rustfmt` says whether rustfmt runs after prettyplease.
-fn ours(text: &str, settings: &Settings, rustfmt: bool) -> Vec<String> {
-    let generated = codegen::generate(text, settings).expect("the spec generates");
-    let render = if rustfmt {
-        render_all
-    } else {
-        render_all_without_rustfmt
-    };
-    render(&generated.files).expect("the generated files render")
+/// Ours, the generator alone: every file's tokens (the manifest's text), unformatted.
+fn generate(text: &str, settings: &Settings) -> codegen::GeneratedCrate {
+    codegen::generate(text, settings).expect("the spec generates")
+}
+
+/// Ours, up to the text of every file as `cargo xtask codegen` writes it.
+fn generate_and_format(text: &str, settings: &Settings) -> Vec<String> {
+    render_all(&generate(text, settings).files).expect("the generated files render")
 }
 
 /// The anchor: progenitor-impl's client tokens from the same text, parsed as it needs.
@@ -55,6 +55,14 @@ fn progenitor(text: &str) -> Result<proc_macro2::TokenStream, String> {
     Generator::new(&GenerationSettings::default())
         .generate_tokens(&document)
         .map_err(|err| err.to_string())
+}
+
+/// The anchor with formatting: progenitor-impl's tokens unparsed by prettyplease, to compare
+/// like with like against ours formatted.
+fn progenitor_and_prettyplease(text: &str) -> String {
+    let tokens = progenitor(text).expect("progenitor took it before");
+    let syntax = syn::parse2::<syn::File>(tokens).expect("progenitor writes Rust");
+    prettyplease::unparse(&syntax)
 }
 
 /// Whether progenitor-impl takes the spec, tried once before timing: an error or a panic leaves
@@ -88,15 +96,18 @@ fn codegen(c: &mut Criterion) {
         group.sample_size(10);
         group.warm_up_time(Duration::from_secs(1));
         group.measurement_time(Duration::from_secs(3));
-        group.bench_function("generate+rustfmt", |b| {
-            b.iter(|| ours(black_box(&text), &settings, true))
+        group.bench_function("generate+format", |b| {
+            b.iter(|| generate_and_format(black_box(&text), &settings))
         });
-        group.bench_function("generate+prettyplease", |b| {
-            b.iter(|| ours(black_box(&text), &settings, false))
+        group.bench_function("generate", |b| {
+            b.iter(|| generate(black_box(&text), &settings))
         });
         if anchor {
             group.bench_function("progenitor", |b| {
                 b.iter(|| progenitor(black_box(&text)).expect("progenitor took it before"))
+            });
+            group.bench_function("progenitor+prettyplease", |b| {
+                b.iter(|| progenitor_and_prettyplease(black_box(&text)))
             });
         }
         group.finish();

@@ -1,111 +1,139 @@
-//! How generated files are rendered: a header, then Rust formatted as `cargo fmt` would (by
-//! prettyplease, items spaced out, then rustfmt), or TOML and the vendored runtime as they are.
+//! How generated files are rendered: a header, then Rust unparsed in-process by prettyplease with
+//! its items spaced out, or TOML and the vendored runtime as they are. No rustfmt runs: the
+//! generated `lib.rs` marks every generated module `#[rustfmt::skip]` (the vendored runtime is
+//! formatted in its own crate), so `cargo fmt` formats only `lib.rs`, whose rendering here is what
+//! rustfmt would write (a test checks it).
+//! Macro invocations are laid out as rustfmt lays them out: those of the standard library by
+//! prettyplease (feature `verbatim`), the runtime's (`open_struct!`, `type_schema!`) here, as calls.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-use anyhow::{Context, bail};
+use anyhow::Context;
 use codegen::{FileContents, GENERATED_MARK, GeneratedFile};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, Item, MacroDelimiter, Token};
 
-/// The final text of every generated file, in order: header, then contents formatted as
-/// `cargo fmt` would. The tokens are unparsed here, one file after another (they cannot leave this
-/// thread); then one rustfmt process per Rust file runs, all at once.
+/// The final text of every generated file, in order.
 pub fn render_all(files: &[GeneratedFile]) -> anyhow::Result<Vec<String>> {
-    let unformatted = files
-        .iter()
-        .map(unparse)
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    std::thread::scope(|scope| {
-        let formatting: Vec<_> = unformatted
-            .into_iter()
-            .map(|text| scope.spawn(move || text.finish()))
-            .collect();
-        formatting
-            .into_iter()
-            .map(|thread| {
-                thread
-                    .join()
-                    .map_err(|_| anyhow::anyhow!("formatting a generated file panicked"))?
-            })
-            .collect()
-    })
-}
-
-/// The text of every generated file as [`render_all`] gives it to rustfmt: header, then Rust
-/// unparsed by prettyplease with its items spaced out. The codegen bench times it beside
-/// [`render_all`] to show what rustfmt costs.
-pub fn render_all_without_rustfmt(files: &[GeneratedFile]) -> anyhow::Result<Vec<String>> {
-    files
-        .iter()
-        .map(|file| {
-            Ok(match unparse(file)? {
-                Unformatted::Rust(text) | Unformatted::Done(text) => text,
-            })
-        })
-        .collect()
-}
-
-/// A generated file's text before rustfmt.
-enum Unformatted {
-    /// Rust, to be given to rustfmt.
-    Rust(String),
-    /// Final already.
-    Done(String),
-}
-
-impl Unformatted {
-    fn finish(self) -> anyhow::Result<String> {
-        match self {
-            Unformatted::Rust(text) => rustfmt(&text),
-            Unformatted::Done(text) => Ok(text),
-        }
-    }
+    files.iter().map(render).collect()
 }
 
 /// A file's header and contents, Rust unparsed by prettyplease with its items spaced out.
-fn unparse(file: &GeneratedFile) -> anyhow::Result<Unformatted> {
+fn render(file: &GeneratedFile) -> anyhow::Result<String> {
     match &file.contents {
-        FileContents::Toml(text) => Ok(Unformatted::Done(format!(
+        FileContents::Toml(text) => Ok(format!(
             "# {GENERATED_MARK}. Do not edit by hand.\n\n{text}"
-        ))),
+        )),
         FileContents::Rust(tokens) => {
             let syntax = syn::parse2::<syn::File>(tokens.clone()).with_context(|| {
                 format!("the generator produced invalid Rust for {}", file.path)
             })?;
-            let pretty = space_out_items(&prettyplease::unparse(&syntax));
-            Ok(Unformatted::Rust(format!(
+            let pretty = space_out_items(&unparse(syntax));
+            Ok(format!(
                 "// {GENERATED_MARK}. Do not edit by hand.\n\n{pretty}"
-            )))
+            ))
         }
         // The runtime is vendored byte for byte: it is already formatted in its own crate.
-        FileContents::RustVerbatim { text, .. } => Ok(Unformatted::Done((*text).to_owned())),
+        FileContents::RustVerbatim { text, .. } => Ok((*text).to_owned()),
     }
 }
 
-/// Formats Rust source with the toolchain's rustfmt, as `cargo fmt` does.
-fn rustfmt(source: &str) -> anyhow::Result<String> {
-    let mut child = Command::new(std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned()))
-        .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run rustfmt; install it with `rustup component add rustfmt`")?;
-    let mut stdin = child.stdin.take().context("rustfmt has no stdin")?;
-    let input = source.to_owned();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().context("rustfmt did not finish")?;
-    writer
-        .join()
-        .map_err(|_| anyhow::anyhow!("writing to rustfmt panicked"))?
-        .context("cannot write to rustfmt")?;
-    if !output.status.success() {
-        bail!(
-            "rustfmt failed on generated code: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+/// `file` unparsed by prettyplease, except for its macro invocations laid out as calls
+/// ([`macro_as_call`]).
+fn unparse(file: syn::File) -> String {
+    let syn::File {
+        shebang,
+        attrs,
+        items,
+    } = file;
+    let mut out = String::new();
+    // The items since the last invocation laid out as a call, to be unparsed together.
+    let mut run = syn::File {
+        shebang,
+        attrs,
+        items: Vec::new(),
+    };
+    for item in items {
+        match macro_as_call(&item) {
+            Some(call) => {
+                out.push_str(&unparse_run(&mut run));
+                out.push_str(&call);
+            }
+            None => run.items.push(item),
+        }
     }
-    String::from_utf8(output.stdout).context("rustfmt wrote invalid UTF-8")
+    out.push_str(&unparse_run(&mut run));
+    out
+}
+
+/// The items of `run` (and its inner attributes) unparsed, leaving it empty.
+fn unparse_run(run: &mut syn::File) -> String {
+    if run.items.is_empty() && run.attrs.is_empty() {
+        return String::new();
+    }
+    let text = prettyplease::unparse(run);
+    run.shebang = None;
+    run.attrs.clear();
+    run.items.clear();
+    text
+}
+
+/// A top-level macro invocation whose arguments are expressions (`open_struct!("…", Type { field:
+/// "wire" })`), laid out as prettyplease lays out the same call without `!`, as rustfmt does;
+/// prettyplease alone prints such an invocation's tokens as one run of words. `None` for any
+/// other item. The runtime's macros take no comma after their last argument, so none is added.
+fn macro_as_call(item: &Item) -> Option<String> {
+    let Item::Macro(item) = item else {
+        return None;
+    };
+    if !item.attrs.is_empty()
+        || item.ident.is_some()
+        || !matches!(item.mac.delimiter, MacroDelimiter::Paren(_))
+    {
+        return None;
+    }
+    let args = Punctuated::<Expr, Token![,]>::parse_terminated
+        .parse2(item.mac.tokens.clone())
+        .ok()?;
+    // Built as syntax, not quoted: quoting would print the arguments and parse them again.
+    let call = Expr::Call(syn::ExprCall {
+        attrs: Vec::new(),
+        func: Box::new(Expr::Path(syn::ExprPath {
+            attrs: Vec::new(),
+            qself: None,
+            path: item.mac.path.clone(),
+        })),
+        paren_token: Default::default(),
+        args,
+    });
+    let wrapper = syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items: vec![Item::Fn(syn::ItemFn {
+            attrs: Vec::new(),
+            vis: syn::Visibility::Inherited,
+            sig: syn::parse_quote!(fn wrapper()),
+            block: Box::new(syn::Block {
+                brace_token: Default::default(),
+                stmts: vec![syn::Stmt::Expr(call, Some(Default::default()))],
+            }),
+        })],
+    };
+    let text = prettyplease::unparse(&wrapper);
+    // The call is the body of `wrapper`: its lines, one level less indented.
+    let lines: Vec<&str> = text.lines().collect();
+    let body = lines.get(1..lines.len().checked_sub(1)?)?;
+    let mut call = String::with_capacity(text.len());
+    for line in body {
+        if !line.is_empty() {
+            call.push_str(line.strip_prefix("    ")?);
+        }
+        call.push('\n');
+    }
+    call.insert(call.find('(')?, '!');
+    Some(match call.strip_suffix(",\n);\n") {
+        Some(arguments) => format!("{arguments}\n);\n"),
+        None => call,
+    })
 }
 
 /// Puts a blank line after every item or member that ends in a closing line (`}` or `);`) at
@@ -137,7 +165,78 @@ fn indent(line: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::space_out_items;
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    use codegen::Settings;
+
+    use super::{render, space_out_items, unparse};
+    use crate::codegen::workspace_settings;
+    use crate::project_root;
+
+    /// `cargo fmt` formats the generated `lib.rs` (only: the modules it declares are skipped), so
+    /// its rendering is what rustfmt writes, whether the crate shares the runtime or vendors it.
+    #[test]
+    fn lib_rs_is_as_rustfmt_writes_it() {
+        let spec = std::fs::read_to_string(project_root().join("spec/graph-calls.yaml"))
+            .expect("the spec is readable");
+        for settings in [workspace_settings(), Settings::new()] {
+            let generated = codegen::generate(&spec, &settings).expect("the spec generates");
+            let lib = generated
+                .files
+                .iter()
+                .find(|file| file.path == "src/lib.rs")
+                .expect("a lib.rs is generated");
+            let text = render(lib).expect("lib.rs renders");
+            assert!(
+                text.contains("#[rustfmt::skip]\npub mod types;"),
+                "the generated modules are left to the generator:\n{text}"
+            );
+            assert_eq!(rustfmt(&text), text, "{settings:?}");
+        }
+    }
+
+    /// A macro invocation whose arguments are expressions is laid out as a call, with no comma
+    /// after its last argument; others are left to prettyplease.
+    #[test]
+    fn macro_invocations_are_laid_out_as_calls() {
+        for (input, expected) in [
+            ("m!(\"a\", A);", "m!(\"a\", A);\n"),
+            (
+                "crate::runtime::__private::open_enum!(\"microsoft.graph.callDirection\", CallDirection { Incoming: \"incoming\", Outgoing: \"outgoing\" }, UnknownValue);",
+                "crate::runtime::__private::open_enum!(\n    \"microsoft.graph.callDirection\",\n    CallDirection {\n        Incoming: \"incoming\",\n        Outgoing: \"outgoing\",\n    },\n    UnknownValue\n);\n",
+            ),
+            ("m! { a b }", "m! {\n    a b\n}\n"),
+            ("m!(a => b);", "m!(a => b);\n"),
+            (
+                "struct A;\nm!(a);\nfn f() {}",
+                "struct A;\nm!(a);\nfn f() {}\n",
+            ),
+        ] {
+            let file = syn::parse_file(input).expect("the input parses");
+            assert_eq!(unparse(file), expected, "{input}");
+        }
+    }
+
+    /// `text` as the toolchain's rustfmt formats it.
+    fn rustfmt(text: &str) -> String {
+        let program = std::env::var("RUSTFMT").unwrap_or_else(|_| "rustfmt".to_owned());
+        let mut child = Command::new(program)
+            .args(["--edition", "2024", "--emit", "stdout", "--quiet"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("rustfmt runs (`rustup component add rustfmt`)");
+        child
+            .stdin
+            .take()
+            .expect("rustfmt has a stdin")
+            .write_all(text.as_bytes())
+            .expect("rustfmt reads lib.rs");
+        let output = child.wait_with_output().expect("rustfmt finishes");
+        assert!(output.status.success(), "rustfmt fails on lib.rs:\n{text}");
+        String::from_utf8(output.stdout).expect("rustfmt writes UTF-8")
+    }
 
     #[test]
     fn items_and_members_are_spaced_out_but_not_closing_braces() {

@@ -58,10 +58,11 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
             )));
         }
     };
-    let tokens = fix_progenitor_output(tokens)
+    // Parsed once for both rewrites.
+    let mut file: syn::File = syn::parse2(tokens)
         .map_err(|err| blame(format!("progenitor wrote code that does not parse: {err}")))?;
-    let tokens = super::client_calls::wrap_calls(tokens)
-        .map_err(|err| blame(format!("progenitor wrote code that does not parse: {err}")))?;
+    fix_progenitor_output(&mut file);
+    super::client_calls::wrap_calls(&mut file);
     let encode_query = encode_query(api);
     // The hook reads the operation only to encode its query.
     let info = if encode_query.is_some() {
@@ -74,7 +75,7 @@ pub(crate) fn emit(api: &Api) -> Result<TokenStream> {
         //! ones in `crate::types`.
         #![allow(clippy::all, unused_imports, dead_code)]
 
-        #tokens
+        #file
 
         impl crate::runtime::__private::GeneratedClient for Client {
             const DEFAULT_BASE_URL: &'static str = crate::DEFAULT_BASE_URL;
@@ -400,7 +401,7 @@ fn schema_view(ty: &FieldType) -> Value {
 ///   that formatting never indents a doc line into a Markdown code block;
 /// - header names given as literals to `header_map.append` are written in lower case: progenitor
 ///   passes the spec's spelling (`If-Match`), which `HeaderName::from_static` refuses with a panic.
-fn fix_progenitor_output(tokens: TokenStream) -> syn::Result<TokenStream> {
+fn fix_progenitor_output(file: &mut syn::File) {
     use syn::visit_mut::VisitMut;
 
     struct Fixes;
@@ -449,7 +450,5 @@ fn fix_progenitor_output(tokens: TokenStream) -> syn::Result<TokenStream> {
         }
     }
 
-    let mut file: syn::File = syn::parse2(tokens)?;
-    Fixes.visit_file_mut(&mut file);
-    Ok(quote!(#file))
+    Fixes.visit_file_mut(file);
 }

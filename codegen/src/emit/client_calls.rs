@@ -3,14 +3,12 @@
 //! and its error becomes the runtime's `call::Error`, which carries the request ids and says
 //! whether a deadline or an uncertain attempt ended the call.
 
-use proc_macro2::TokenStream;
-use quote::quote;
 use syn::visit_mut::VisitMut;
 
 /// Rewrites every `pub async fn` of `impl Client` that returns
 /// `Result<ResponseValue<T>, Error<E>>` to return `Result<ResponseValue<T>,
 /// crate::runtime::call::Error<E>>`, its body run by `run_call`.
-pub(crate) fn wrap_calls(tokens: TokenStream) -> syn::Result<TokenStream> {
+pub(crate) fn wrap_calls(file: &mut syn::File) {
     struct Calls;
 
     impl VisitMut for Calls {
@@ -28,9 +26,7 @@ pub(crate) fn wrap_calls(tokens: TokenStream) -> syn::Result<TokenStream> {
         }
     }
 
-    let mut file: syn::File = syn::parse2(tokens)?;
-    Calls.visit_file_mut(&mut file);
-    Ok(quote!(#file))
+    Calls.visit_file_mut(file);
 }
 
 /// Wraps one method if it is an operation's.
@@ -56,10 +52,17 @@ fn wrap(method: &mut syn::ImplItemFn) {
     };
     *error = syn::parse_quote!(crate::runtime::call::Error #arguments);
     let operation = method.sig.ident.to_string();
-    let body = &method.block;
-    method.block = syn::parse_quote!({
-        crate::runtime::__private::run_call(self.inner(), #operation, async move #body).await
+    let wrapped: syn::Block = syn::parse_quote!({
+        crate::runtime::__private::run_call(self.inner(), #operation, async move {}).await
     });
+    // The body moves into the empty `async move` block as it is, not printed and parsed again.
+    let body = std::mem::replace(&mut method.block, wrapped);
+    if let Some(syn::Stmt::Expr(syn::Expr::Await(awaited), None)) = method.block.stmts.first_mut()
+        && let syn::Expr::Call(call) = &mut *awaited.base
+        && let Some(syn::Expr::Async(run)) = call.args.last_mut()
+    {
+        run.block = body;
+    }
 }
 
 /// The error type of `Result<_, E>`.
@@ -82,6 +85,8 @@ fn result_error(ty: &mut syn::Type) -> Option<&mut syn::Type> {
 
 #[cfg(test)]
 mod tests {
+    use quote::{ToTokens, quote};
+
     use super::*;
 
     #[test]
@@ -98,11 +103,18 @@ mod tests {
                 async fn other(&self) -> Result<ResponseValue<()>, Error<()>> { todo!() }
             }
         };
-        let out = wrap_calls(tokens).unwrap().to_string();
+        let mut file: syn::File = syn::parse2(tokens).unwrap();
+        wrap_calls(&mut file);
+        let out = file.into_token_stream().to_string();
         assert!(out.contains(
             "Result < ResponseValue < () > , crate :: runtime :: call :: Error < types :: ODataError > >"
         ));
-        assert!(out.contains("run_call (self . inner () , \"reject\" , async move {"));
+        assert!(out.contains(
+            "run_call (self . inner () , \"reject\" , async move { \
+             let response = self . exec (request , & info) . await ? ; \
+             Ok (ResponseValue :: empty (response)) \
+             }) . await"
+        ));
         assert!(out.contains("pub fn new (baseurl : & str) -> Self { todo ! () }"));
         assert!(
             out.contains(

@@ -131,7 +131,11 @@ fn shared_runtime(
     Ok((dependencies, features))
 }
 
-/// Emits `src/lib.rs`.
+/// Emits `src/lib.rs`. Every module emitted here is `#[rustfmt::skip]`: `cargo xtask codegen`
+/// formats them, so `cargo fmt` formats only this file, which is written in the order and layout
+/// rustfmt keeps (modules, then `use`s sorted as rustfmt sorts them). The vendored runtime is not
+/// skipped: it is formatted in its own crate, and any attribute on its `mod` would make its
+/// `#[macro_export]` macros macro-expanded ones, which generated code may not name by path.
 pub(crate) fn lib_rs(api: &Api, settings: &Settings) -> TokenStream {
     let mut doc = format!("{}\n", api.title);
     if let Some(description) = &api.description {
@@ -146,22 +150,26 @@ pub(crate) fn lib_rs(api: &Api, settings: &Settings) -> TokenStream {
         api.version
     ));
     let doc_lines = doc.lines().map(|line| {
-        let line = format!(" {line}");
+        let line = format!(" {}", line.trim_end());
         quote!(#![doc = #line])
     });
-    let runtime = match &settings.runtime {
-        RuntimeLink::Vendored => quote! {
-            /// The hand-written support the generated code calls: a verbatim copy of the
-            /// `msgraph-calls-runtime` crate.
-            pub mod runtime;
-            #[doc(hidden)]
-            pub use runtime::__private;
-        },
+    // The runtime is a vendored module, with its private facade re-exported, or a dependency.
+    let (runtime_mod, private_use, runtime_use) = match &settings.runtime {
+        RuntimeLink::Vendored => (
+            quote! {
+                /// The hand-written support the generated code calls: a verbatim copy of the
+                /// `msgraph-calls-runtime` crate.
+                pub mod runtime;
+            },
+            quote! {
+                #[doc(hidden)]
+                pub use runtime::__private;
+            },
+            quote!(),
+        ),
         RuntimeLink::Shared { .. } => {
             let krate = quote::format_ident!("{}", RUNTIME_PACKAGE.replace('-', "_"));
-            quote! {
-                pub use ::#krate as runtime;
-            }
+            (quote!(), quote!(), quote!(pub use ::#krate as runtime;))
         }
     };
     let base_url = &api.default_base_url;
@@ -172,27 +180,34 @@ pub(crate) fn lib_rs(api: &Api, settings: &Settings) -> TokenStream {
         #![warn(missing_docs)]
 
         #[cfg(feature = "client")]
+        #[rustfmt::skip]
         mod client;
-        #runtime
+        #runtime_mod
         #[cfg(feature = "schemars")]
+        #[rustfmt::skip]
         pub mod schemas;
         #[cfg(feature = "graph-server")]
+        #[rustfmt::skip]
         pub mod server;
+        #[rustfmt::skip]
         pub mod types;
         #[cfg(feature = "webhooks")]
+        #[rustfmt::skip]
         pub mod webhooks;
 
+        #runtime_use
         #[cfg(feature = "client")]
         pub use client::Client;
         #[cfg(feature = "client")]
         pub use progenitor_client::{Error as AttemptError, ResponseValue};
+        #private_use
         #[cfg(feature = "client")]
         pub use runtime::call::{Error, ErrorKind};
         #[cfg(feature = "client")]
         pub use runtime::client::{TokenError, TokenProvider, TokenRequest};
+        pub use runtime::cloud::{Cloud, GraphVersion};
         #[cfg(feature = "client")]
         pub use runtime::retry::RetryPolicy;
-        pub use runtime::cloud::{Cloud, GraphVersion};
 
         /// Builds a [`Client`]: `Client::builder().bearer_token(token).build()`.
         #[cfg(feature = "client")]
