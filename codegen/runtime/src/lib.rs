@@ -47,6 +47,7 @@ mod open_resource;
 mod open_struct;
 #[cfg(feature = "graph-server")]
 mod params;
+mod properties;
 // The client writes query strings and the Graph side reads them; with one of them alone, half is
 // unused.
 #[cfg_attr(
@@ -69,6 +70,7 @@ pub mod server;
 #[cfg(any(feature = "webhooks", feature = "graph-server"))]
 pub use http::{BODY_READ_TIMEOUT, DEFAULT_BODY_LIMIT, GraphError, GraphJson};
 pub use open_enum::OpenEnum;
+pub use properties::AdditionalProperties;
 /// The `schemars` crate the types' JSON Schemas are built with: `schemars::Schema` and
 /// `schemars::generate::SchemaSettings` are the types of generated `schemas::json_schemas`.
 #[cfg(feature = "schemars")]
@@ -94,6 +96,7 @@ pub mod __private {
     };
     #[cfg(feature = "graph-server")]
     pub use super::params::{FromParam, Params, check_range, required};
+    pub use super::properties::AdditionalProperties;
     #[cfg(feature = "webhooks")]
     pub use super::receiver::Dispatch;
     #[cfg(feature = "schemars")]

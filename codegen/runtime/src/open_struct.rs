@@ -19,7 +19,7 @@
 /// `Serialize` and `Deserialize` for an open struct: `open_struct!("spec.name", Type { field:
 /// "wireName", other: required("otherWire"), data: resource("dataWire", url_field) })`. The struct
 /// has those fields, optional ones (and resources) as `Option`s, and `additional_properties:
-/// serde_json::Map<String, serde_json::Value>`. A resource field's union is read with the value of
+/// AdditionalProperties`. A resource field's union is read with the value of
 /// `url_field`, an optional or required `String` field of the same struct.
 #[doc(hidden)]
 #[macro_export]
@@ -56,7 +56,7 @@ macro_rules! open_struct {
 
                     fn visit_map<A: $crate::__private::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<$name, A::Error> {
                         $(let mut $field = ::std::option::Option::None;)*
-                        let mut additional_properties = $crate::__private::serde_json::Map::new();
+                        let mut additional_properties = $crate::__private::AdditionalProperties::new();
                         while let ::std::option::Option::Some(key) = map.next_key::<$crate::__private::Key<'de>>()? {
                             match key.as_str() {
                                 $($crate::__open_field!(wire $kind $(($($args)*))?) => {
