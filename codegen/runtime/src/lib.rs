@@ -96,7 +96,7 @@ pub mod __private {
     };
     #[cfg(feature = "graph-server")]
     pub use super::params::{FromParam, Params, check_range, required};
-    pub use super::properties::AdditionalProperties;
+    pub use super::properties::{AdditionalProperties, keep_property};
     #[cfg(feature = "webhooks")]
     pub use super::receiver::Dispatch;
     #[cfg(feature = "schemars")]

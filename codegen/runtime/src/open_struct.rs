@@ -31,7 +31,7 @@ macro_rules! open_struct {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 $($crate::__open_field!(serialize map self.$field, $kind $(($($args)*))?);)*
                 for (key, value) in &self.additional_properties {
-                    let shadowed = match key.as_str() {
+                    let shadowed = match key {
                         $($crate::__open_field!(wire $kind $(($($args)*))?) => $crate::__open_field!(present self.$field, $kind),)*
                         _ => false,
                     };
@@ -64,7 +64,7 @@ macro_rules! open_struct {
                                 })*
                                 _ => {
                                     let value = map.next_value::<$crate::__private::serde_json::Value>()?;
-                                    additional_properties.insert(key.into_owned(), value);
+                                    $crate::__private::keep_property(&mut additional_properties, key, value);
                                 }
                             }
                         }
@@ -127,25 +127,16 @@ macro_rules! __open_field {
             ::std::option::Option::Some(pending) => $field = ::std::option::Option::Some(pending),
             ::std::option::Option::None => {
                 $field = ::std::option::Option::None;
-                $extra.insert(
-                    $key.into_owned(),
-                    $crate::__private::serde_json::Value::Null,
-                );
+                $crate::__private::keep_property(&mut $extra, $key, $crate::__private::serde_json::Value::Null);
             }
         }
     };
     // A known optional property that came as `null` reads as `None` and is kept as `null`, so it is
     // written back unless the field is set by then.
     (read $map:ident $key:ident $extra:ident $field:ident, $wire:literal) => {
-        match $map.next_value::<::std::option::Option<_>>()? {
-            ::std::option::Option::Some(value) => $field = ::std::option::Option::Some(value),
-            ::std::option::Option::None => {
-                $field = ::std::option::Option::None;
-                $extra.insert(
-                    $key.into_owned(),
-                    $crate::__private::serde_json::Value::Null,
-                );
-            }
+        $field = $map.next_value::<::std::option::Option<_>>()?;
+        if $field.is_none() {
+            $crate::__private::keep_property(&mut $extra, $key, $crate::__private::serde_json::Value::Null);
         }
     };
 
@@ -179,6 +170,11 @@ macro_rules! open_enum {
     ($spec_name:literal, $name:ident { $($variant:ident : $wire:literal),* $(,)? }, $unknown:ident) => {
         impl $crate::__private::OpenEnum for $name {
             fn known(value: &str) -> ::std::option::Option<Self> {
+                // Members usually come as the spec spells them: one `match` finds those.
+                match value {
+                    $($wire => return ::std::option::Option::Some(Self::$variant),)*
+                    _ => {}
+                }
                 $(if value.eq_ignore_ascii_case($wire) {
                     return ::std::option::Option::Some(Self::$variant);
                 })*

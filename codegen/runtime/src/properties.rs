@@ -2,15 +2,34 @@
 //! names to JSON values. It is the size of a `Vec` and allocates nothing while empty, as it is
 //! for most values: every generated struct holds one, and a struct is moved as it is read, so a
 //! hashed map (three times the size, and hashing every name) made parsing slower than
-//! `serde_json::Value`. Lookups are linear; a value carries a handful of such properties.
+//! `serde_json::Value`. Lookups are linear; a value carries a handful of such properties. Graph's
+//! common annotations (`@odata.type`, `@odata.id`) are kept under static names, without
+//! allocating.
+
+use std::borrow::Cow;
 
 use serde_json::{Map, Value};
+
+use super::key::Key;
+
+/// A property's name: static for the common annotations, owned otherwise.
+type Name = Cow<'static, str>;
+
+/// The name of a property read from the input.
+fn name_of(key: Key<'_>) -> Name {
+    match key.as_str() {
+        "@odata.type" => Cow::Borrowed("@odata.type"),
+        "@odata.id" => Cow::Borrowed("@odata.id"),
+        "@odata.etag" => Cow::Borrowed("@odata.etag"),
+        _ => Cow::Owned(key.into_owned()),
+    }
+}
 
 /// Properties the spec does not name, and named optional ones that came as `null`, by name, in
 /// the order they came. Inserting a name again replaces its value in place. Two values are equal
 /// when they hold the same names with equal values, whatever their order.
 #[derive(Clone, Default)]
-pub struct AdditionalProperties(Vec<(String, Value)>);
+pub struct AdditionalProperties(Vec<(Name, Value)>);
 
 impl AdditionalProperties {
     /// No properties.
@@ -51,6 +70,10 @@ impl AdditionalProperties {
 
     /// Sets `name` to `value`, in place if it is there (returning the old value), else last.
     pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
+        self.insert_name(Cow::Owned(name), value)
+    }
+
+    fn insert_name(&mut self, name: Name, value: Value) -> Option<Value> {
         match self.get_mut(&name) {
             Some(old) => Some(std::mem::replace(old, value)),
             None => {
@@ -67,24 +90,29 @@ impl AdditionalProperties {
     }
 
     /// The properties in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &Value)> {
-        self.0.iter().map(|(key, value)| (key, value))
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(key, value)| (&**key, value))
     }
 
     /// The properties in order, their values to change.
-    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = (&String, &mut Value)> {
-        self.0.iter_mut().map(|(key, value)| (&*key, value))
+    pub fn iter_mut(&mut self) -> impl ExactSizeIterator<Item = (&str, &mut Value)> {
+        self.0.iter_mut().map(|(key, value)| (&**key, value))
     }
 
     /// The names in order.
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &String> {
-        self.0.iter().map(|(key, _)| key)
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.0.iter().map(|(key, _)| &**key)
     }
 
     /// The values in order.
     pub fn values(&self) -> impl ExactSizeIterator<Item = &Value> {
         self.0.iter().map(|(_, value)| value)
     }
+}
+
+/// Keeps the property named by `key`, as read from the input, with `value`.
+pub fn keep_property(properties: &mut AdditionalProperties, key: Key<'_>, value: Value) {
+    properties.insert_name(name_of(key), value);
 }
 
 impl std::fmt::Debug for AdditionalProperties {
@@ -130,34 +158,41 @@ impl Extend<(String, Value)> for AdditionalProperties {
 
 impl IntoIterator for AdditionalProperties {
     type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type IntoIter =
+        std::iter::Map<std::vec::IntoIter<(Name, Value)>, fn((Name, Value)) -> (String, Value)>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.0
+            .into_iter()
+            .map(|(key, value)| (key.into_owned(), value))
     }
 }
 
 impl<'a> IntoIterator for &'a AdditionalProperties {
-    type Item = (&'a String, &'a Value);
+    type Item = (&'a str, &'a Value);
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, Value)>,
-        fn(&'a (String, Value)) -> (&'a String, &'a Value),
+        std::slice::Iter<'a, (Name, Value)>,
+        fn(&'a (Name, Value)) -> (&'a str, &'a Value),
     >;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(key, value)| (key, value))
+        self.0.iter().map(|(key, value)| (&**key, value))
     }
 }
 
 impl From<Map<String, Value>> for AdditionalProperties {
     fn from(map: Map<String, Value>) -> Self {
-        Self(map.into_iter().collect())
+        Self(
+            map.into_iter()
+                .map(|(key, value)| (Cow::Owned(key), value))
+                .collect(),
+        )
     }
 }
 
 impl From<AdditionalProperties> for Map<String, Value> {
     fn from(properties: AdditionalProperties) -> Self {
-        properties.0.into_iter().collect()
+        properties.into_iter().collect()
     }
 }
 
