@@ -1,5 +1,6 @@
-//! The support code that generated Microsoft Graph calls crates are built on: open enums and the
-//! serde of open structs and resource unions, where a notification's resource is (`resource`), the
+//! The support code that generated Microsoft Graph calls crates are built on: open enums, the
+//! serde of open structs and resource unions, what open structs keep that they do not name
+//! ([`AdditionalProperties`]), where a notification's resource is (`resource`), the
 //! client builder and its token provider, the bot's notification receiver and its token validation,
 //! the Graph side's request checks, and Graph-style errors.
 //!
