@@ -203,6 +203,35 @@ impl serde::Serialize for AdditionalProperties {
     }
 }
 
+/// Read from a JSON object, in its order; a name that comes again replaces the earlier value.
+impl<'de> serde::Deserialize<'de> for AdditionalProperties {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AdditionalProperties;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AdditionalProperties, A::Error> {
+                let mut properties = AdditionalProperties::new();
+                while let Some(key) = map.next_key::<Key<'de>>()? {
+                    let value = map.next_value()?;
+                    keep_property(&mut properties, key, value);
+                }
+                Ok(properties)
+            }
+        }
+
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +249,23 @@ mod tests {
         );
         assert_eq!(properties.remove("b"), Some(json!(3)));
         assert_eq!(properties.keys().collect::<Vec<_>>(), ["a"]);
+    }
+
+    #[test]
+    fn an_object_reads_in_order_and_writes_back() {
+        let text = r##"{"@odata.type":"#x","b":[1,null],"a":{"c":"d"},"b":2}"##;
+        let properties: AdditionalProperties = serde_json::from_str(text).expect("reads");
+        assert_eq!(
+            properties.keys().collect::<Vec<_>>(),
+            ["@odata.type", "b", "a"]
+        );
+        assert_eq!(properties["b"], json!(2));
+        assert_eq!(
+            serde_json::to_string(&properties).expect("writes"),
+            r##"{"@odata.type":"#x","b":2,"a":{"c":"d"}}"##
+        );
+        let map: Map<String, Value> = properties.clone().into();
+        assert_eq!(AdditionalProperties::from(map), properties);
     }
 
     #[test]
