@@ -1,56 +1,22 @@
-//! Parsing the notifications Graph posts to a bot: the generated types against `serde_json::Value`,
-//! in the same run, on the documented notifications and on a batch of 150 with non-ASCII names.
-//! Run with `cargo bench -p tests --bench parse`.
+//! Parsing the notifications Graph posts to a bot: the generated types against `serde_json::Value`
+//! and against plain closed derive structs ([`closed`]), in the same run, on the documented
+//! notifications and on a batch of 150 with non-ASCII names. Run with
+//! `cargo bench -p tests --bench parse`.
+
+#[path = "parse/closed.rs"]
+mod closed;
+#[path = "parse/inputs.rs"]
+mod inputs;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use msgraph_calls::types::CommsNotifications;
+use msgraph_calls::types::{CommsNotificationResourceData, CommsNotifications};
 use serde_json::Value;
-use tests::HttpExample;
-
-/// The documented notification bodies, by name.
-fn documented() -> Vec<(&'static str, String)> {
-    ["incoming", "deleted"]
-        .into_iter()
-        .map(|name| {
-            let example = HttpExample::load(&format!("notifications/{name}.http"));
-            (
-                name,
-                example.body.expect("a documented notification has a body"),
-            )
-        })
-        .collect()
-}
-
-/// One delivery of 150 incoming-call notifications with non-ASCII caller names.
-fn batch_of_150() -> String {
-    let incoming = HttpExample::load("notifications/incoming.http").json();
-    let template = incoming["value"][0].clone();
-    let names = [
-        "Zoë Çelik",
-        "Jürgen Groß",
-        "Łukasz Żółć",
-        "李小龍",
-        "Ana María Núñez",
-        "Ødegård",
-    ];
-    let value: Vec<Value> = (0..150)
-        .map(|i| {
-            let mut item = template.clone();
-            let id = format!("57dab8b1-894c-409a-b240-{i:012}");
-            item["resourceUrl"] = Value::from(format!("/communications/calls/{id}"));
-            item["resourceData"]["@odata.id"] = Value::from(format!("/communications/calls/{id}"));
-            item["resourceData"]["source"]["identity"]["user"]["displayName"] =
-                Value::from(format!("{} {i}", names[i % names.len()]));
-            item
-        })
-        .collect();
-    serde_json::json!({ "@odata.type": "#microsoft.graph.commsNotifications", "value": value })
-        .to_string()
-}
 
 fn parse(c: &mut Criterion) {
-    let mut inputs = documented();
-    inputs.push(("batch-150", batch_of_150()));
+    let inputs = inputs::all();
+    for (name, body) in &inputs {
+        check_anchors_agree(name, body);
+    }
     let mut group = c.benchmark_group("parse");
     for (name, body) in &inputs {
         group.throughput(Throughput::Bytes(body.len() as u64));
@@ -62,6 +28,9 @@ fn parse(c: &mut Criterion) {
             body,
             |b, body| b.iter(|| serde_json::from_str::<Value>(body).expect("parses")),
         );
+        group.bench_with_input(BenchmarkId::new("closed", name), body, |b, body| {
+            b.iter(|| serde_json::from_str::<closed::CommsNotifications>(body).expect("parses"))
+        });
     }
     group.finish();
 
@@ -84,8 +53,38 @@ fn parse(c: &mut Criterion) {
                 })
             },
         );
+        group.bench_with_input(BenchmarkId::new("closed", name), body, |b, body| {
+            b.iter(|| {
+                let parsed: closed::CommsNotifications =
+                    serde_json::from_str(body).expect("parses");
+                serde_json::to_string(&parsed).expect("serializes")
+            })
+        });
     }
     group.finish();
+}
+
+/// The three readings of `body` hold the same notifications: every one a call, with its URL.
+fn check_anchors_agree(name: &str, body: &str) {
+    let generated: CommsNotifications = serde_json::from_str(body).expect("parses");
+    let closed: closed::CommsNotifications = serde_json::from_str(body).expect("parses");
+    let value: Value = serde_json::from_str(body).expect("parses");
+    let generated = generated.value.expect("notifications");
+    let closed = closed.value.expect("notifications");
+    assert_eq!(generated.len(), closed.len(), "{name}");
+    assert_eq!(
+        generated.len(),
+        value["value"].as_array().map_or(0, Vec::len),
+        "{name}"
+    );
+    for (generated, closed) in generated.iter().zip(&closed) {
+        assert!(matches!(
+            generated.resource_data,
+            Some(CommsNotificationResourceData::Call(_))
+        ));
+        assert!(closed.resource_data.is_some(), "{name}");
+        assert_eq!(generated.resource_url, closed.resource_url, "{name}");
+    }
 }
 
 criterion_group! {

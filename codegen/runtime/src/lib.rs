@@ -1,5 +1,6 @@
-//! The support code that generated Microsoft Graph calls crates are built on: open enums and the
-//! serde of open structs and resource unions, where a notification's resource is (`resource`), the
+//! The support code that generated Microsoft Graph calls crates are built on: open enums, the
+//! serde of open structs and resource unions, what open structs keep that they do not name
+//! ([`AdditionalProperties`]), where a notification's resource is (`resource`), the
 //! client builder and its token provider, the bot's notification receiver and its token validation,
 //! the Graph side's request checks, and Graph-style errors.
 //!
@@ -47,6 +48,7 @@ mod open_resource;
 mod open_struct;
 #[cfg(feature = "graph-server")]
 mod params;
+mod properties;
 // The client writes query strings and the Graph side reads them; with one of them alone, half is
 // unused.
 #[cfg_attr(
@@ -69,6 +71,7 @@ pub mod server;
 #[cfg(any(feature = "webhooks", feature = "graph-server"))]
 pub use http::{BODY_READ_TIMEOUT, DEFAULT_BODY_LIMIT, GraphError, GraphJson};
 pub use open_enum::OpenEnum;
+pub use properties::AdditionalProperties;
 /// The `schemars` crate the types' JSON Schemas are built with: `schemars::Schema` and
 /// `schemars::generate::SchemaSettings` are the types of generated `schemas::json_schemas`.
 #[cfg(feature = "schemars")]
@@ -94,6 +97,7 @@ pub mod __private {
     };
     #[cfg(feature = "graph-server")]
     pub use super::params::{FromParam, Params, check_range, required};
+    pub use super::properties::{AdditionalProperties, keep_property};
     #[cfg(feature = "webhooks")]
     pub use super::receiver::Dispatch;
     #[cfg(feature = "schemars")]

@@ -19,7 +19,7 @@
 /// `Serialize` and `Deserialize` for an open struct: `open_struct!("spec.name", Type { field:
 /// "wireName", other: required("otherWire"), data: resource("dataWire", url_field) })`. The struct
 /// has those fields, optional ones (and resources) as `Option`s, and `additional_properties:
-/// serde_json::Map<String, serde_json::Value>`. A resource field's union is read with the value of
+/// AdditionalProperties`. A resource field's union is read with the value of
 /// `url_field`, an optional or required `String` field of the same struct.
 #[doc(hidden)]
 #[macro_export]
@@ -31,7 +31,7 @@ macro_rules! open_struct {
                 let mut map = serializer.serialize_map(::std::option::Option::None)?;
                 $($crate::__open_field!(serialize map self.$field, $kind $(($($args)*))?);)*
                 for (key, value) in &self.additional_properties {
-                    let shadowed = match key.as_str() {
+                    let shadowed = match key {
                         $($crate::__open_field!(wire $kind $(($($args)*))?) => $crate::__open_field!(present self.$field, $kind),)*
                         _ => false,
                     };
@@ -56,7 +56,7 @@ macro_rules! open_struct {
 
                     fn visit_map<A: $crate::__private::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<$name, A::Error> {
                         $(let mut $field = ::std::option::Option::None;)*
-                        let mut additional_properties = $crate::__private::serde_json::Map::new();
+                        let mut additional_properties = $crate::__private::AdditionalProperties::new();
                         while let ::std::option::Option::Some(key) = map.next_key::<$crate::__private::Key<'de>>()? {
                             match key.as_str() {
                                 $($crate::__open_field!(wire $kind $(($($args)*))?) => {
@@ -64,7 +64,7 @@ macro_rules! open_struct {
                                 })*
                                 _ => {
                                     let value = map.next_value::<$crate::__private::serde_json::Value>()?;
-                                    additional_properties.insert(key.into_owned(), value);
+                                    $crate::__private::keep_property(&mut additional_properties, key, value);
                                 }
                             }
                         }
@@ -127,25 +127,16 @@ macro_rules! __open_field {
             ::std::option::Option::Some(pending) => $field = ::std::option::Option::Some(pending),
             ::std::option::Option::None => {
                 $field = ::std::option::Option::None;
-                $extra.insert(
-                    $key.into_owned(),
-                    $crate::__private::serde_json::Value::Null,
-                );
+                $crate::__private::keep_property(&mut $extra, $key, $crate::__private::serde_json::Value::Null);
             }
         }
     };
     // A known optional property that came as `null` reads as `None` and is kept as `null`, so it is
     // written back unless the field is set by then.
     (read $map:ident $key:ident $extra:ident $field:ident, $wire:literal) => {
-        match $map.next_value::<::std::option::Option<_>>()? {
-            ::std::option::Option::Some(value) => $field = ::std::option::Option::Some(value),
-            ::std::option::Option::None => {
-                $field = ::std::option::Option::None;
-                $extra.insert(
-                    $key.into_owned(),
-                    $crate::__private::serde_json::Value::Null,
-                );
-            }
+        $field = $map.next_value::<::std::option::Option<_>>()?;
+        if $field.is_none() {
+            $crate::__private::keep_property(&mut $extra, $key, $crate::__private::serde_json::Value::Null);
         }
     };
 
@@ -179,6 +170,11 @@ macro_rules! open_enum {
     ($spec_name:literal, $name:ident { $($variant:ident : $wire:literal),* $(,)? }, $unknown:ident) => {
         impl $crate::__private::OpenEnum for $name {
             fn known(value: &str) -> ::std::option::Option<Self> {
+                // Members usually come as the spec spells them: one `match` finds those.
+                match value {
+                    $($wire => return ::std::option::Option::Some(Self::$variant),)*
+                    _ => {}
+                }
                 $(if value.eq_ignore_ascii_case($wire) {
                     return ::std::option::Option::Some(Self::$variant);
                 })*

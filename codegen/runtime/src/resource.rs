@@ -105,10 +105,19 @@ fn id(segment: &str) -> Option<&str> {
 
 /// The segments of a resource URL's path, after the host and the API version (`v1.0`, `beta`).
 fn segments(url: &str) -> std::str::Split<'_, char> {
-    let url = url.split(['?', '#']).next().unwrap_or_default();
-    let path = match url.split_once("://") {
-        Some((scheme, rest)) if is_scheme(scheme) => rest.find('/').map_or("", |at| &rest[at..]),
-        _ => url,
+    // Both are ASCII, so where either is found is a character boundary.
+    let end = url.bytes().position(|b| matches!(b, b'?' | b'#'));
+    let url = end.map_or(url, |end| &url[..end]);
+    // A path, the usual form, has no scheme: no need to look for one.
+    let path = if url.starts_with('/') {
+        url
+    } else {
+        match url.split_once("://") {
+            Some((scheme, rest)) if is_scheme(scheme) => {
+                rest.find('/').map_or("", |at| &rest[at..])
+            }
+            _ => url,
+        }
     };
     let path = path.strip_prefix('/').unwrap_or(path);
     let path = path.strip_suffix('/').unwrap_or(path);

@@ -5,7 +5,7 @@
 //! `@odata.type` are.
 
 use msgraph_calls_runtime::__private::{open_enum, open_resource, open_struct};
-use msgraph_calls_runtime::OpenEnum;
+use msgraph_calls_runtime::{AdditionalProperties, OpenEnum};
 use serde_json::{Value, json};
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -14,7 +14,7 @@ struct Participant {
     display_name: Option<String>,
     key: Option<i64>,
     reason: Option<Reason>,
-    additional_properties: serde_json::Map<String, Value>,
+    additional_properties: AdditionalProperties,
 }
 open_struct!(
     "test.participant",
@@ -30,7 +30,7 @@ open_struct!(
 struct Envelope {
     value: Vec<Participant>,
     id: Option<String>,
-    additional_properties: serde_json::Map<String, Value>,
+    additional_properties: AdditionalProperties,
 }
 open_struct!(
     "test.envelope",
@@ -134,7 +134,7 @@ fn enums_match_any_case_and_write_the_canonical_spelling() {
 struct Operation {
     odata_type: Option<String>,
     status: Option<String>,
-    additional_properties: serde_json::Map<String, Value>,
+    additional_properties: AdditionalProperties,
 }
 open_struct!(
     "test.operation",
@@ -149,7 +149,7 @@ struct PromptOperation {
     odata_type: Option<String>,
     status: Option<String>,
     prompts: Option<Vec<String>>,
-    additional_properties: serde_json::Map<String, Value>,
+    additional_properties: AdditionalProperties,
 }
 open_struct!(
     "test.promptOperation",
@@ -182,7 +182,7 @@ open_resource!(
 struct Notification {
     data: Option<Resource>,
     url: Option<String>,
-    additional_properties: serde_json::Map<String, Value>,
+    additional_properties: AdditionalProperties,
 }
 open_struct!(
     "test.notification",

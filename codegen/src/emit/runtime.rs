@@ -42,6 +42,7 @@ pub(crate) const RUNTIME_SOURCES: &[(&str, &str, &str)] = &[
     runtime_source!("open_resource.rs"),
     runtime_source!("open_struct.rs"),
     runtime_source!("params.rs"),
+    runtime_source!("properties.rs"),
     runtime_source!("query.rs"),
     runtime_source!("receiver.rs"),
     runtime_source!("resource.rs"),

@@ -202,7 +202,7 @@ fn emit_struct(api: &Api, def: &TypeDef, s: &StructDef) -> TokenStream {
         pub struct #name {
             #(#fields)*
             /// Everything else that came, as it came.
-            pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            pub additional_properties: crate::runtime::AdditionalProperties,
         }
 
         crate::runtime::__private::open_struct!(#spec_name, #name { #(#wire_fields),* });

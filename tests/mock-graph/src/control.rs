@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use msgraph_calls::runtime::mock::SigningKey;
-use msgraph_calls::runtime::{GraphError, GraphJson};
+use msgraph_calls::runtime::{AdditionalProperties, GraphError, GraphJson};
 use msgraph_calls::types::{
     Call, CallDirection, ChangeType, ChatInfo, Identity, IdentitySet, InvitationParticipantInfo,
     MeetingInfo, Modality, ParticipantInfo,
@@ -67,10 +67,7 @@ fn identity(display_name: &str, id: &str) -> Identity {
     }
 }
 
-fn located<T>(
-    mut value: T,
-    extras: impl FnOnce(&mut T) -> &mut serde_json::Map<String, serde_json::Value>,
-) -> T {
+fn located<T>(mut value: T, extras: impl FnOnce(&mut T) -> &mut AdditionalProperties) -> T {
     let map = extras(&mut value);
     map.insert("region".to_owned(), "westus".into());
     map.insert("languageId".to_owned(), "en-US".into());
@@ -182,9 +179,7 @@ async fn place_call(
 }
 
 /// The documented shape keeps `region` and `languageId` as properties of the participant itself.
-fn strip_location(
-    map: serde_json::Map<String, serde_json::Value>,
-) -> serde_json::Map<String, serde_json::Value> {
+fn strip_location(map: AdditionalProperties) -> AdditionalProperties {
     map.into_iter()
         .filter(|(k, _)| k != "region" && k != "languageId")
         .collect()
