@@ -60,9 +60,25 @@ macro_rules! open_struct {
                         while let ::std::option::Option::Some(key) = map.next_key::<$crate::__private::Key<'de>>()? {
                             match key.as_str() {
                                 $($crate::__open_field!(wire $kind $(($($args)*))?) => {
+                                    // A property given twice is refused, as derived structs
+                                    // refuse it: which one counts would depend on the reader.
+                                    if $field.is_some() || additional_properties.contains_key(key.as_str()) {
+                                        return ::std::result::Result::Err(
+                                            <A::Error as $crate::__private::serde::de::Error>::duplicate_field(
+                                                $crate::__open_field!(wire $kind $(($($args)*))?),
+                                            ),
+                                        );
+                                    }
                                     $crate::__open_field!(read map key additional_properties $field, $kind $(($($args)*))?);
                                 })*
                                 _ => {
+                                    if additional_properties.contains_key(key.as_str()) {
+                                        return ::std::result::Result::Err(
+                                            <A::Error as $crate::__private::serde::de::Error>::custom(
+                                                ::std::format_args!("duplicate property `{}`", key.as_str()),
+                                            ),
+                                        );
+                                    }
                                     let value = map.next_value::<$crate::__private::serde_json::Value>()?;
                                     $crate::__private::keep_property(&mut additional_properties, key, value);
                                 }

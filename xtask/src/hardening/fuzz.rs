@@ -97,13 +97,11 @@ impl Fuzz {
                     || "(no input saved)".to_owned(),
                     |p| p.display().to_string(),
                 );
-                let tail: Vec<&str> = text.lines().rev().take(40).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
                 bail!(
                     "the fuzz target `{target}` failed ({status}).\n{}\n\ninput: {input}\n\
                      replay: (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -O {target} {input})\n\
                      then copy the input to fuzz/regressions/{target}/ so the tests replay it",
-                    tail.join("\n")
+                    failure_excerpt(&text)
                 );
             }
             results.push((target, stats));
@@ -309,6 +307,21 @@ pub fn parse_stats(log: &str) -> Stats {
         }
     }
     stats
+}
+
+/// What a failed run's log says about the failure: the panic and its message (cut to a few
+/// thousand characters), else the log's last lines.
+fn failure_excerpt(log: &str) -> String {
+    const MOST: usize = 4000;
+    let lines: Vec<&str> = log.lines().collect();
+    let excerpt = match lines.iter().position(|line| line.contains("panicked at")) {
+        Some(at) => lines[at..(at + 3).min(lines.len())].join("\n"),
+        None => lines[lines.len().saturating_sub(30)..].join("\n"),
+    };
+    match excerpt.char_indices().nth(MOST) {
+        Some((cut, _)) => format!("{}…", &excerpt[..cut]),
+        None => excerpt,
+    }
 }
 
 /// The newest file libFuzzer saved under `dir` (a crash, leak or timeout input).
