@@ -340,19 +340,23 @@ macro_rules! open_resource {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __resource_rule {
-    (odata $odata_type:ident $variant:ident odata($expected:literal)) => {
+    // Each pass names the rules it skips, so that a rule of another shape fails to compile rather
+    // than being skipped without a word.
+    (odata $odata_type:ident $variant:ident odata($expected:literal $(,)?)) => {
         if $odata_type.eq_ignore_ascii_case($expected) {
             return ::std::option::Option::Some(::std::stringify!($variant));
         }
     };
-    (odata $odata_type:ident $variant:ident $other:ident($($args:tt)*)) => {};
+    (odata $odata_type:ident $variant:ident paths($($args:tt)*)) => {};
+    (odata $odata_type:ident $variant:ident list()) => {};
 
     (paths $url:ident $variant:ident paths($($path:literal),* $(,)?)) => {
         if $crate::__private::path_matches($url, &[$($path),*]) {
             return ::std::option::Option::Some(::std::stringify!($variant));
         }
     };
-    (paths $url:ident $variant:ident $other:ident($($args:tt)*)) => {};
+    (paths $url:ident $variant:ident odata($($args:tt)*)) => {};
+    (paths $url:ident $variant:ident list()) => {};
 
     (is_list [list $($rest:ident)*]) => {
         true
