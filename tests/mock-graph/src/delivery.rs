@@ -1,7 +1,7 @@
 //! Delivering notifications as Graph does. A call's notifications go out in the order they were
 //! queued, on one task per call while it has any to send. A delivery keeps one message id
-//! (`X-Microsoft-Skype-Message-ID`) through all its attempts; every attempt carries a freshly signed
-//! JWT, and refused connections, timeouts and 5xx are retried a bounded number of times with
+//! (`X-Microsoft-Skype-Message-ID`) through all its attempts; every attempt carries the tenant's
+//! current token (`tokens`: reused until shortly before it expires, as Graph does), and refused connections, timeouts and 5xx are retried a bounded number of times with
 //! exponential backoff. Redirects are followed only to targets the simulator may post to at all
 //! (`https`, or `http` on loopback when allowed), at most [`MAX_REDIRECTS`] in a row; a refused one
 //! fails the delivery. A call's first notification may go in the legacy format first, and again in
@@ -13,7 +13,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use msgraph_calls::runtime::mock::SigningKey;
 use msgraph_calls::runtime::server::is_http_loopback;
 use msgraph_calls::types::{
     Call, ChangeType, CommsNotification, CommsNotificationResourceData, CommsNotifications,
@@ -357,9 +356,7 @@ async fn deliver(sim: &Sim, job: &Job) -> Option<u16> {
     let config = &sim.config;
     let mut backoff = config.retry_backoff;
     for attempt in 1..=config.delivery_attempts.max(1) {
-        let claims =
-            SigningKey::graph_claims(&config.app_id, &job.tenant_id, Duration::from_secs(600));
-        let outcome = match sim.key.sign(&claims) {
+        let outcome = match sim.token(&job.tenant_id) {
             Ok(token) => match sim
                 .http
                 .post(&job.url)
