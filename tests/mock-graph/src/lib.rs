@@ -165,6 +165,8 @@ pub(crate) struct Sim {
     pub(crate) subscription_id: String,
     /// How many deliveries were queued, for the faults.
     pub(crate) queued: AtomicU64,
+    /// Bounds the delivery attempts under way (`delivery::MAX_ATTEMPTS_IN_FLIGHT`).
+    pub(crate) attempts_in_flight: tokio::sync::Semaphore,
     /// The tasks that send deliveries, or hold them back.
     pub(crate) tasks: TaskTracker,
     /// Cancelled when the simulator shuts down.
@@ -290,6 +292,7 @@ impl MockGraph {
                 http,
                 subscription_id: uuid::Uuid::new_v4().to_string(),
                 queued: AtomicU64::new(0),
+                attempts_in_flight: tokio::sync::Semaphore::new(delivery::MAX_ATTEMPTS_IN_FLIGHT),
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
                 throttling,
