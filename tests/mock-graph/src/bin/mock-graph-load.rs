@@ -2,7 +2,8 @@
 //! as fast as it can, each with a bot's webhook as its `callbackUri`, waits until the simulator
 //! counts every one rejected (or the timeout passes), and prints one JSON object: how long placing
 //! and rejecting took, rejects per second, and the time from placement to reject (p50, p99, max) as
-//! the simulator measured it (`/_sim/stats`). It talks to loopback addresses only, and places at most `--calls`.
+//! the simulator measured it (`/_sim/stats`; the percentiles count every reject since the simulator
+//! started, so run one burst per simulator to read them for that burst). It talks to loopback addresses only, and places at most `--calls`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -69,6 +70,10 @@ async fn main() -> anyhow::Result<()> {
         .timeout(Duration::from_secs(10))
         .build()?;
     let graph = flags.graph.trim_end_matches('/').to_owned();
+    // The simulator counts since it started; this run counts from here.
+    let rejected_before = stats(&http, &graph).await?["rejected"]
+        .as_u64()
+        .unwrap_or(0);
     let started = Instant::now();
     let deadline = started + Duration::from_secs(flags.timeout);
 
@@ -99,12 +104,18 @@ async fn main() -> anyhow::Result<()> {
     let placed = next.load(Ordering::Relaxed).min(flags.calls) - failed;
 
     let mut last = stats(&http, &graph).await?;
-    while last["rejected"].as_u64().unwrap_or(0) < placed as u64 && Instant::now() < deadline {
+    let rejected_now = |stats: &Value| {
+        stats["rejected"]
+            .as_u64()
+            .unwrap_or(0)
+            .saturating_sub(rejected_before)
+    };
+    while rejected_now(&last) < placed as u64 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
         last = stats(&http, &graph).await?;
     }
     let rejected_in = started.elapsed();
-    let rejected = last["rejected"].as_u64().unwrap_or(0);
+    let rejected = rejected_now(&last);
     let after = &last["rejectedAfterMs"];
 
     let mut released_in = None;
