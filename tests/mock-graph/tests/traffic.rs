@@ -1,8 +1,8 @@
 //! What the simulator sends a bot, as a stand-in webhook on 127.0.0.1 receives it: the headers of
 //! real deliveries, one message id per delivery through its retries, redirects followed only to
 //! allowed targets, and the roster updates, operation results and raw notifications the control API
-//! triggers, and the legacy first notification; and terminated calls freed after their retention
-//! period.
+//! triggers, and the legacy first notification; a tenant's token reused until shortly before it
+//! expires; terminated calls freed after their retention period; and the counts of `/_sim/stats`.
 
 mod support;
 
@@ -616,4 +616,42 @@ async fn deliveries_reuse_their_tenants_token_until_shortly_before_it_expires() 
         assert_eq!(tokens[0].1 == tokens[1].1, reused, "{lifetime:?}");
         assert_ne!(tokens[1].1, tokens[2].1, "a token per tenant");
     }
+}
+
+#[tokio::test]
+async fn stats_count_calls_by_state_and_each_reject_since_the_start() {
+    let graph = graph().await;
+    let webhook = StandIn::start(Vec::new()).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(place(&graph, json!({ "callbackUri": webhook.url })).await);
+    }
+    reject(&graph, &ids[0]).await;
+    reject(&graph, &ids[1]).await;
+    let stats = answer(client().get(format!("{}/_sim/stats", graph.base_url))).await;
+    assert_eq!(stats.status, 200, "{:#}", stats.json);
+    for (field, count) in [
+        ("placed", 3),
+        ("rejected", 2),
+        ("held", 3),
+        ("incoming", 1),
+        ("established", 0),
+        ("terminated", 2),
+    ] {
+        assert_eq!(stats.json[field], count, "{field}: {:#}", stats.json);
+    }
+    let after = &stats.json["rejectedAfterMs"];
+    let (p50, max) = (after["p50"].as_f64(), after["max"].as_f64());
+    assert!(
+        p50.is_some_and(|p50| p50 >= 1.0) && max.is_some_and(|max| max > 0.0),
+        "{after:#}"
+    );
+    let call = answer(client().get(format!("{}/_sim/calls/{}", graph.base_url, ids[0]))).await;
+    assert!(call.json["rejectedAfterMs"].is_f64(), "{:#}", call.json);
+    let ringing = answer(client().get(format!("{}/_sim/calls/{}", graph.base_url, ids[2]))).await;
+    assert!(
+        ringing.json["rejectedAfterMs"].is_null(),
+        "{:#}",
+        ringing.json
+    );
 }
