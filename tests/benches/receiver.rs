@@ -5,6 +5,9 @@
 //! that parses the body into `CommsNotifications` and answers `202`) and `receiver/jwt` (the
 //! receiver validating an RS256 token signed by a test key whose JWKS is read from a file, against
 //! a handler that validates the same token with `jsonwebtoken`, then parses and answers `202`).
+//! A third group, `receiver/validate`, checks the same token in-process, without HTTP: the
+//! receiver's `InboundAuth::check` against the anchor's `jsonwebtoken` validation, so the cost of
+//! validation is read apart from the noise of loopback round trips.
 //! Run with `cargo bench -p tests --bench receiver`.
 //!
 //! Each request carries its own message id (`X-Microsoft-Skype-Message-ID`), so the receiver
@@ -112,31 +115,75 @@ async fn verify_parse_and_accept(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
+    if verify(&verifier, &headers) {
+        parse_and_accept(body).await
+    } else {
+        StatusCode::UNAUTHORIZED
+    }
+}
+
+/// Measures one token's validation, in-process: the receiver's `InboundAuth::check` against the
+/// anchor's `jsonwebtoken` validation, in one group.
+fn measure_validation(
+    c: &mut Criterion,
+    runtime: &Runtime,
+    auth: &InboundAuth,
+    verifier: &Verifier,
+    token: &str,
+) {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("a header value"),
+    );
+    runtime.block_on(async {
+        assert!(
+            auth.check(&headers)
+                .await
+                .expect("the receiver accepts the token")
+                .is_some()
+        );
+    });
+    assert!(verify(verifier, &headers), "the anchor accepts the token");
+    let mut group = c.benchmark_group("receiver/validate");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    group.bench_function("generated", |b| {
+        b.iter_custom(|iterations| {
+            runtime.block_on(async {
+                let started = std::time::Instant::now();
+                for _ in 0..iterations {
+                    black_box(auth.check(black_box(&headers)).await.is_ok());
+                }
+                started.elapsed()
+            })
+        })
+    });
+    group.bench_function("jsonwebtoken", |b| {
+        b.iter(|| black_box(verify(verifier, black_box(&headers))))
+    });
+    group.finish();
+}
+
+/// The anchor's validation: `kid`, then `jsonwebtoken::decode` with the `Validation` built once.
+fn verify(verifier: &Verifier, headers: &HeaderMap) -> bool {
     let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
     else {
-        return StatusCode::UNAUTHORIZED;
+        return false;
     };
     let Ok(head) = jsonwebtoken::decode_header(token) else {
-        return StatusCode::UNAUTHORIZED;
+        return false;
     };
-    if head.kid.as_deref() != Some(KEY_ID) {
-        return StatusCode::UNAUTHORIZED;
-    }
-    let claims = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
-        token,
-        &verifier.key,
-        &verifier.validation,
-    );
-    match claims {
-        Ok(claims) => {
-            black_box(claims);
-            parse_and_accept(body).await
-        }
-        Err(_) => StatusCode::UNAUTHORIZED,
-    }
+    head.kid.as_deref() == Some(KEY_ID)
+        && black_box(jsonwebtoken::decode::<
+            serde_json::Map<String, serde_json::Value>,
+        >(token, &verifier.key, &verifier.validation))
+        .is_ok()
 }
 
 /// Measures the load loop against the receiver and against its anchor, in one group.
@@ -182,7 +229,7 @@ fn receiver(c: &mut Criterion) {
     let claims = fixtures::claims();
     let token = fixtures::token(&key);
 
-    let (no_auth, no_auth_anchor, jwt, jwt_anchor) = runtime.block_on(async {
+    let (no_auth, no_auth_anchor, jwt, jwt_anchor, auth, verifier) = runtime.block_on(async {
         let no_auth = CommsNotificationsReceiver::new(
             Ignore,
             InboundAuth::insecure_disabled_for_local_development_only(),
@@ -198,7 +245,7 @@ fn receiver(c: &mut Criterion) {
 
         let auth = InboundAuth::jwt(JwtSettings::new(APP_ID, KeySource::File(jwks.clone())));
         let jwt = serve(
-            CommsNotificationsReceiver::new(Ignore, auth)
+            CommsNotificationsReceiver::new(Ignore, auth.clone())
                 .webhook_path(&path)
                 .into_router(),
         )
@@ -217,14 +264,15 @@ fn receiver(c: &mut Criterion) {
             key: DecodingKey::from_jwk(jwk).expect("an RSA public key"),
             validation,
         });
+        let anchor_verifier = verifier.clone();
         let jwt_anchor = serve(axum::Router::new().route(
             &path,
             axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-                verify_parse_and_accept(verifier.clone(), headers, body)
+                verify_parse_and_accept(anchor_verifier.clone(), headers, body)
             }),
         ))
         .await;
-        (no_auth, no_auth_anchor, jwt, jwt_anchor)
+        (no_auth, no_auth_anchor, jwt, jwt_anchor, auth, verifier)
     });
 
     let client = tests::http::client();
@@ -244,6 +292,7 @@ fn receiver(c: &mut Criterion) {
         &load,
         [("generated", &no_auth), ("axum", &no_auth_anchor)],
     );
+    measure_validation(c, &runtime, &auth, &verifier, &token);
     load.bearer = Some(format!("Bearer {token}"));
     measure(
         c,

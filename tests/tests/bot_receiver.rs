@@ -967,3 +967,123 @@ async fn an_endless_key_document_is_read_only_up_to_the_limit() {
         "the client stopped reading near the limit; the server wrote {written} bytes"
     );
 }
+
+/// Each refusal names its reason, as `jsonwebtoken::decode` and the receiver's own checks word it:
+/// the receiver checks tokens itself from the key set's parsed keys, and says what it said before.
+#[tokio::test]
+async fn each_refused_token_says_why() {
+    let key = signing_key();
+    let jwks = KeySource::Jwks(SigningKey::jwks([&key]).to_string());
+    let valid = fixtures::claims();
+    let now = valid["iat"].as_u64().expect("iat");
+    let signed = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut claims = valid.clone();
+        change(&mut claims);
+        key.sign(&claims).expect("sign")
+    };
+    let genuine = key.sign(&valid).expect("sign");
+    let (message, _) = genuine.rsplit_once('.').expect("a signed token");
+    let (header, _) = message.split_once('.').expect("a header");
+    let other_claims = encode_json(&serde_json::json!({ "tid": "another-tenant" }));
+    let cases: Vec<(&str, String, u16, &str)> = vec![
+        (
+            "no exp",
+            signed(&|c| {
+                c.as_object_mut().map(|c| c.remove("exp"));
+            }),
+            401,
+            "the token has no `exp` claim",
+        ),
+        (
+            "exp as text",
+            signed(&|c| c["exp"] = "tomorrow".into()),
+            401,
+            "the token has no `exp` claim",
+        ),
+        (
+            "negative exp",
+            signed(&|c| c["exp"] = (-1).into()),
+            401,
+            "the token has no `exp` claim",
+        ),
+        (
+            "exp as a fraction",
+            signed(&|c| c["exp"] = (now as f64 + 3600.5).into()),
+            202,
+            "",
+        ),
+        (
+            "iss as a number",
+            signed(&|c| c["iss"] = 7.into()),
+            401,
+            "the token has no `iss` claim",
+        ),
+        (
+            "no aud",
+            signed(&|c| {
+                c.as_object_mut().map(|c| c.remove("aud"));
+            }),
+            401,
+            "the token has no `aud` claim",
+        ),
+        (
+            "aud among others",
+            signed(&|c| c["aud"] = serde_json::json!(["another-bot", APP_ID])),
+            202,
+            "",
+        ),
+        (
+            "nbf as text",
+            signed(&|c| c["nbf"] = "now".into()),
+            401,
+            "the token is not valid: Invalid format for claim: nbf",
+        ),
+        (
+            "expired",
+            signed(&|c| c["exp"] = (now - 3600).into()),
+            401,
+            "the token has expired",
+        ),
+        (
+            "not valid yet",
+            signed(&|c| c["nbf"] = (now + 3600).into()),
+            401,
+            "the token is not valid yet (`nbf`)",
+        ),
+        (
+            "signature not base64url",
+            format!("{message}.not*base64"),
+            401,
+            "the token is not valid: Base64 error: Invalid symbol 42, offset 3.",
+        ),
+        (
+            "other claims under the signature",
+            format!(
+                "{header}.{other_claims}.{}",
+                genuine.rsplit('.').next().unwrap_or("")
+            ),
+            401,
+            "the token's signature does not match the signing key",
+        ),
+        (
+            "two parts",
+            message.to_owned(),
+            401,
+            "the bearer token is not a well-formed JWT: InvalidToken",
+        ),
+        (
+            "issuer in a list",
+            signed(&|c| c["iss"] = serde_json::json!(["https://graph.microsoft.com"])),
+            403,
+            "the token was issued by ``, not by https://graph.microsoft.com or https://api.botframework.com",
+        ),
+    ];
+    let tokens: Vec<String> = cases.iter().map(|(_, token, ..)| token.clone()).collect();
+    let answers = answers_with(JwtSettings::new(APP_ID, jwks), &tokens).await;
+    for ((name, _, status, message), answer) in cases.iter().zip(&answers) {
+        assert_eq!(answer.status, *status, "{name}: {:#}", answer.json);
+        if *status != 202 {
+            assert_eq!(answer.json["error"]["message"], *message, "{name}");
+        }
+    }
+}

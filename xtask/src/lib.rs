@@ -1,6 +1,6 @@
 //! Project automation as a library: `main.rs` turns the command line into a call of [`codegen::run`],
-//! [`slice::Slice::run`] or [`drift::run`], and tests call them in-process. The codegen bench
-//! (`benches/codegen.rs`) calls [`format::render_all`] the same way.
+//! [`slice::Slice::run`], [`drift::run`] or [`load::Load::run`], and tests call them in-process.
+//! The codegen bench (`benches/codegen.rs`) calls [`format::render_all`] the same way.
 
 pub mod codegen;
 mod diff;
@@ -8,6 +8,7 @@ mod document;
 pub mod drift;
 pub mod format;
 pub mod hardening;
+pub mod load;
 mod overlay;
 mod reach;
 pub mod slice;

@@ -1,11 +1,13 @@
 //! Project automation: `cargo xtask codegen [--check] [--spec FILE --out DIR]`,
 //! `cargo xtask slice --from FILE --operation ID... --out FILE`, `cargo xtask drift --from FILE`,
-//! and the hardening tools `cargo xtask fuzz`, `soak` and `schemathesis`.
+//! `cargo xtask load [--calls N]`, and the hardening tools `cargo xtask fuzz`, `soak` and
+//! `schemathesis`.
 //! This file only reads the command line; the work is done by the `xtask` library.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use xtask::codegen::{Mode, Target};
@@ -114,6 +116,28 @@ enum Command {
         #[arg(long, value_name = "SEED")]
         seed: Option<u64>,
     },
+    /// Place a burst of calls on `mock-graph` for `example-bot` to reject, both built in release
+    /// and run on 127.0.0.1, and report rejects per second, the time from placement to reject
+    /// (p50, p99) and each process's peak memory. Fails unless every call is rejected within the
+    /// 15-second ring window.
+    Load {
+        /// How many calls to place.
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        calls: usize,
+        /// How many placements are in flight at once.
+        #[arg(long, value_name = "N", default_value_t = 32)]
+        concurrency: usize,
+        /// The longest the run may wait for the rejects, and then for the calls to be freed, in
+        /// seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 60)]
+        timeout: u64,
+        /// How long the simulator keeps a terminated call, in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 10)]
+        retention: u64,
+        /// Use the release binaries as they are, without building them first.
+        #[arg(long)]
+        no_build: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -179,6 +203,20 @@ fn main() -> ExitCode {
         Command::Schemathesis { max_examples, seed } => {
             xtask::hardening::schemathesis::Schemathesis { max_examples, seed }.run()
         }
+        Command::Load {
+            calls,
+            concurrency,
+            timeout,
+            retention,
+            no_build,
+        } => xtask::load::Load {
+            calls,
+            concurrency,
+            timeout: Duration::from_secs(timeout),
+            retention: Duration::from_secs(retention),
+            build: !no_build,
+        }
+        .run(&mut std::io::stdout()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

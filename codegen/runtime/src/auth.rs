@@ -6,6 +6,8 @@
 //! this validator understands no extension.
 //!
 //! The key cache is read without locks on the request path (`ArcSwap`); only a refresh takes a lock.
+//! Each key is parsed once, when its key set is read, and a token's header and claims are decoded
+//! once each.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -13,8 +15,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
 use axum::http::{HeaderMap, StatusCode};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind};
 
 use super::http::{GraphError, bearer_token, is_http_loopback};
 
@@ -196,9 +201,127 @@ impl super::server::Authenticator for InboundAuth {
     }
 }
 
+/// A published key as tokens are checked against it: parsed once, when its key set is read.
+enum VerifyingKey {
+    /// An RSA key, ready to check RS256 signatures.
+    Rsa(ParsedPublicKey),
+    /// RSA components the crypto library refuses (such as a modulus with a leading zero): no
+    /// signature matches it.
+    UnusableRsa,
+    /// A key of another family (elliptic curve, Edwards curve, a shared secret), which cannot check
+    /// an RS256 signature.
+    OtherFamily,
+}
+
+impl VerifyingKey {
+    fn of(key: &DecodingKey) -> Self {
+        match key.kind() {
+            DecodingKeyKind::RsaModulusExponent { n, e } => RsaPublicKeyComponents { n, e }
+                .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+                .map_or(Self::UnusableRsa, Self::Rsa),
+            DecodingKeyKind::SecretOrDer(_) => Self::OtherFamily,
+        }
+    }
+}
+
+/// Checks the signature of `token` (whose header is known to be well formed, naming RS256) against
+/// `key`, then decodes its claims, with the errors `jsonwebtoken::decode` gives for each step.
+fn verify(
+    token: &str,
+    key: &VerifyingKey,
+) -> Result<serde_json::Map<String, serde_json::Value>, jsonwebtoken::errors::Error> {
+    use jsonwebtoken::errors::ErrorKind;
+    let rsa = match key {
+        VerifyingKey::Rsa(rsa) => Some(rsa),
+        VerifyingKey::UnusableRsa => None,
+        VerifyingKey::OtherFamily => return Err(ErrorKind::InvalidKeyFormat.into()),
+    };
+    let (message, signature) = token.rsplit_once('.').ok_or(ErrorKind::InvalidToken)?;
+    let (_, payload) = message.rsplit_once('.').ok_or(ErrorKind::InvalidToken)?;
+    let signature = URL_SAFE_NO_PAD.decode(signature)?;
+    if rsa.is_none_or(|rsa| rsa.verify_sig(message.as_bytes(), &signature).is_err()) {
+        return Err(ErrorKind::InvalidSignature.into());
+    }
+    let payload = URL_SAFE_NO_PAD.decode(payload)?;
+    Ok(serde_json::from_slice(&payload)?)
+}
+
+/// A registered claim as `jsonwebtoken` reads it for validation.
+enum Claim<T> {
+    Absent,
+    Malformed,
+    Present(T),
+}
+
+/// A time claim (`exp`, `nbf`): a number of seconds, an integer or a finite non-negative number
+/// (rounded); absent when missing or `null`.
+fn time_claim(claims: &serde_json::Map<String, serde_json::Value>, name: &str) -> Claim<u64> {
+    match claims.get(name) {
+        None | Some(serde_json::Value::Null) => Claim::Absent,
+        Some(serde_json::Value::Number(number)) => match (number.as_u64(), number.as_f64()) {
+            (Some(seconds), _) => Claim::Present(seconds),
+            (None, Some(seconds))
+                if number.is_f64()
+                    && seconds.is_finite()
+                    && seconds >= 0.0
+                    && seconds < u64::MAX as f64 =>
+            {
+                Claim::Present(seconds.round() as u64)
+            }
+            _ => Claim::Malformed,
+        },
+        Some(_) => Claim::Malformed,
+    }
+}
+
+/// Whether a string claim (`iss`, `aud`) is present: a string or an array of strings.
+fn has_string_claim(claims: &serde_json::Map<String, serde_json::Value>, name: &str) -> bool {
+    match claims.get(name) {
+        Some(serde_json::Value::String(_)) => true,
+        Some(serde_json::Value::Array(items)) => items.iter().all(serde_json::Value::is_string),
+        _ => false,
+    }
+}
+
+/// The checks of `jsonwebtoken`'s validation for RS256 with `exp`, `iss` and `aud` required and
+/// `nbf` validated: required claims, then the lifetime within `leeway` seconds of now.
+fn check_registered_claims(
+    claims: &serde_json::Map<String, serde_json::Value>,
+    leeway: u64,
+) -> Result<(), GraphError> {
+    let missing =
+        |claim: &str| GraphError::unauthorized(format!("the token has no `{claim}` claim"));
+    let Claim::Present(expires) = time_claim(claims, "exp") else {
+        return Err(missing("exp"));
+    };
+    for claim in ["iss", "aud"] {
+        if !has_string_claim(claims, claim) {
+            return Err(missing(claim));
+        }
+    }
+    let not_before = time_claim(claims, "nbf");
+    if let Claim::Malformed = not_before {
+        return Err(GraphError::unauthorized(
+            "the token is not valid: Invalid format for claim: nbf",
+        ));
+    }
+    let now = jsonwebtoken::get_current_timestamp();
+    if expires < now.saturating_sub(leeway) {
+        return Err(GraphError::unauthorized("the token has expired"));
+    }
+    if let Claim::Present(not_before) = not_before
+        && not_before > now.saturating_add(leeway)
+    {
+        return Err(GraphError::unauthorized(
+            "the token is not valid yet (`nbf`)",
+        ));
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 struct KeyCache {
-    keys: HashMap<String, Arc<DecodingKey>>,
+    keys: HashMap<String, Arc<VerifyingKey>>,
     /// When the keys were last fetched successfully.
     fetched_at: Option<Instant>,
     /// When a fetch was last tried, successful or not.
@@ -214,6 +337,10 @@ struct JwtValidator {
 }
 
 impl JwtValidator {
+    /// Validates `token` as `jsonwebtoken::decode` with RS256, `exp` and `nbf` (with the leeway),
+    /// and the required `exp`, `iss` and `aud` would, then checks the issuer, audience and tenant.
+    /// The header is decoded once, the key was parsed when the key set was read, and the claims are
+    /// decoded once, into the map the claims are returned in.
     async fn validate(&self, token: &str) -> Result<GraphClaims, GraphError> {
         let header = jsonwebtoken::decode_header(token).map_err(|err| {
             GraphError::unauthorized(format!("the bearer token is not a well-formed JWT: {err}"))
@@ -234,33 +361,17 @@ impl JwtValidator {
             GraphError::unauthorized("the token header names no signing key (`kid`)")
         })?;
         let key = self.key(&kid).await?;
-
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.leeway = self.settings.leeway.as_secs();
-        validation.validate_nbf = true;
-        validation.validate_aud = false;
-        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
-        let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
-            token,
-            &key,
-            &validation,
-        )
-        .map_err(|err| {
+        let claims = verify(token, &key).map_err(|err| {
             use jsonwebtoken::errors::ErrorKind;
             let why = match err.kind() {
-                ErrorKind::ExpiredSignature => "the token has expired".to_owned(),
-                ErrorKind::ImmatureSignature => "the token is not valid yet (`nbf`)".to_owned(),
                 ErrorKind::InvalidSignature => {
                     "the token's signature does not match the signing key".to_owned()
-                }
-                ErrorKind::MissingRequiredClaim(claim) => {
-                    format!("the token has no `{claim}` claim")
                 }
                 _ => format!("the token is not valid: {err}"),
             };
             GraphError::unauthorized(why)
         })?;
-        let claims = data.claims;
+        check_registered_claims(&claims, self.settings.leeway.as_secs())?;
         let issuer = claims
             .get("iss")
             .and_then(|v| v.as_str())
@@ -303,7 +414,7 @@ impl JwtValidator {
     /// The key for `kid`: from the cache while it is fresh; otherwise, or for an unknown `kid`, after
     /// one refresh. Fetches, successful or not, are at least the unknown-`kid` gap apart, so tokens
     /// naming random keys cannot make the bot hammer a key endpoint, working or failing.
-    async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, GraphError> {
+    async fn key(&self, kid: &str) -> Result<Arc<VerifyingKey>, GraphError> {
         let fresh = |cache: &KeyCache| {
             cache
                 .fetched_at
@@ -364,7 +475,7 @@ impl JwtValidator {
         }
     }
 
-    async fn fetch(&self) -> Result<HashMap<String, Arc<DecodingKey>>, String> {
+    async fn fetch(&self) -> Result<HashMap<String, Arc<VerifyingKey>>, String> {
         let text = match &self.settings.keys {
             KeySource::Jwks(text) => text.clone(),
             KeySource::File(path) => tokio::fs::read_to_string(path)
@@ -390,7 +501,7 @@ impl JwtValidator {
             .filter_map(|jwk| {
                 let kid = jwk.common.key_id.clone()?;
                 let key = DecodingKey::from_jwk(jwk).ok()?;
-                Some((kid, Arc::new(key)))
+                Some((kid, Arc::new(VerifyingKey::of(&key))))
             })
             .collect();
         Ok(keys)

@@ -1,17 +1,18 @@
 //! Signing notification tokens as Microsoft Graph does (RS256 JWTs with a `kid`), for simulators
-//! and tests: a key generated at start and its public JWKS.
+//! and tests: a key generated at start and its public JWKS. The key is parsed once, when it is
+//! generated, and every signature uses it as it is (no key is read again per token).
 
-use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
-use aws_lc_rs::signature::KeyPair as _;
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, Header};
 
 /// An RSA signing key with its key id.
 pub struct SigningKey {
     kid: String,
-    encoding: EncodingKey,
+    pair: KeyPair,
     jwk: serde_json::Value,
 }
 
@@ -29,21 +30,6 @@ impl SigningKey {
         let kid = kid.into();
         let pair = KeyPair::generate(KeySize::Rsa2048)
             .map_err(|_| "cannot generate an RSA key".to_owned())?;
-        let pkcs8 = pair
-            .as_der()
-            .map_err(|_| "cannot encode the RSA key".to_owned())?;
-        let body = STANDARD.encode(pkcs8.as_ref());
-        let lines: Vec<&str> = body
-            .as_bytes()
-            .chunks(64)
-            .map(|c| std::str::from_utf8(c).unwrap_or_default())
-            .collect();
-        let pem = format!(
-            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-            lines.join("\n")
-        );
-        let encoding = EncodingKey::from_rsa_pem(pem.as_bytes())
-            .map_err(|err| format!("cannot load the RSA key: {err}"))?;
         let public = pair.public_key();
         let jwk = serde_json::json!({
             "kty": "RSA",
@@ -53,7 +39,7 @@ impl SigningKey {
             "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
             "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
         });
-        Ok(Self { kid, encoding, jwk })
+        Ok(Self { kid, pair, jwk })
     }
 
     /// The key id.
@@ -75,8 +61,7 @@ impl SigningKey {
     pub fn sign(&self, claims: &serde_json::Value) -> Result<String, String> {
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.encoding)
-            .map_err(|err| format!("cannot sign: {err}"))
+        self.sign_parts(&header, claims)
     }
 
     /// Signs `claims` with RS256 under a header that also carries `fields` (such as
@@ -95,8 +80,27 @@ impl SigningKey {
         }
         let header: Header = serde_json::from_value(header)
             .map_err(|err| format!("cannot make a token header of {fields}: {err}"))?;
-        jsonwebtoken::encode(&header, claims, &self.encoding)
-            .map_err(|err| format!("cannot sign: {err}"))
+        self.sign_parts(&header, claims)
+    }
+
+    /// `header.claims.signature`: the two parts as base64url JSON, signed with RS256.
+    fn sign_parts(&self, header: &Header, claims: &serde_json::Value) -> Result<String, String> {
+        let encode = |part: Vec<u8>| URL_SAFE_NO_PAD.encode(part);
+        let header = serde_json::to_vec(header).map_err(|err| format!("cannot sign: {err}"))?;
+        let claims = serde_json::to_vec(claims).map_err(|err| format!("cannot sign: {err}"))?;
+        let mut token = format!("{}.{}", encode(header), encode(claims));
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                token.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| "cannot sign: the RSA signature failed".to_owned())?;
+        token.push('.');
+        token.push_str(&encode(signature));
+        Ok(token)
     }
 
     /// The claims Graph puts in a notification token for `app_id` in `tenant_id`, valid for

@@ -442,7 +442,7 @@ async fn receive<D: Dispatch>(
             return status.into_response();
         }
     }
-    let request = Delivery {
+    let mut request = Some(Delivery {
         route,
         path: parts.uri.path().to_owned(),
         claims,
@@ -451,11 +451,21 @@ async fn receive<D: Dispatch>(
         deadline: received_at + receiver.decision_window,
         call_id: None,
         incoming_call: None,
-    };
-    for (notification, slot) in notifications.into_iter().zip(slots) {
+    });
+    let mut notifications = notifications.into_iter().zip(slots).peekable();
+    while let Some((notification, slot)) = notifications.next() {
+        // Each notification gets a copy of the request's delivery; the last gets the delivery
+        // itself (most deliveries carry one notification), so its headers and claims are not copied.
+        let last = notifications.peek().is_none();
+        let Some(mut delivery) = (if last {
+            request.take()
+        } else {
+            request.clone()
+        }) else {
+            break;
+        };
         let call = call_of::<D>(&notification);
         let incoming = matches!(&notification, Incoming::Typed(n) if D::incoming_call(n));
-        let mut delivery = request.clone();
         delivery.call_id.clone_from(&call);
         if incoming {
             let decision = Arc::new(Decision::default());

@@ -1,6 +1,7 @@
 //! The control API under `/_sim`: place an incoming call, inspect a call and the notifications
-//! delivered for it, answer a call, publish the signing keys, and hand out a notification token.
-//! The triggers of a call's other notifications are in `triggers`.
+//! delivered for it, answer a call, count the calls held (`/_sim/stats`, for load runs), publish
+//! the signing keys, and hand out a notification token. The triggers of a call's other
+//! notifications are in `triggers`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -39,6 +40,7 @@ pub(crate) fn router(sim: Arc<Sim>) -> axum::Router {
         .route("/_sim/calls", post(place_call))
         .route("/_sim/calls/{id}", get(show_call))
         .route("/_sim/calls/{id}/answer", post(answer_call))
+        .route("/_sim/stats", get(stats))
         .route("/_sim/jwks", get(jwks))
         .route("/_sim/token", get(token))
         .method_not_allowed_fallback(|| async { GraphError::method_not_allowed() })
@@ -158,11 +160,13 @@ async fn place_call(
                 roster_sequence: 0,
                 notified: false,
                 rang_at: Instant::now(),
+                rejected_at: None,
                 deliveries: Vec::new(),
                 queue: Default::default(),
             },
         );
     });
+    sim.stats.placed();
     tracing::info!(call_id = %id, webhook = %placed.callback_uri, "incoming call placed");
     delivery::enqueue(
         &sim,
@@ -223,6 +227,7 @@ async fn show_call(State(sim): State<Arc<Sim>>, id: CallId) -> Response {
                 "id": id,
                 "state": call.state,
                 "rejectReason": call.reject_reason,
+                "rejectedAfterMs": rejected_after_ms(call),
                 "notifications": call.deliveries,
             })
         })
@@ -231,6 +236,35 @@ async fn show_call(State(sim): State<Arc<Sim>>, id: CallId) -> Response {
         Some(body) => GraphJson(body).into_response(),
         None => call_not_found().into_response(),
     }
+}
+
+/// The milliseconds from the call's placement to its reject, if the bot rejected it.
+fn rejected_after_ms(call: &state::Call) -> Option<f64> {
+    call.rejected_at
+        .map(|at| at.duration_since(call.rang_at).as_secs_f64() * 1000.0)
+}
+
+/// `GET /_sim/stats`: the calls held by state (terminated ones count until they are freed, after
+/// the retention period), and the calls placed and rejected since the start with the time from
+/// placement to reject (see `stats`).
+async fn stats(State(sim): State<Arc<Sim>>) -> Response {
+    let (incoming, established, terminated) = sim.calls.with(|calls| {
+        let mut counts = (0, 0, 0);
+        for call in calls.values() {
+            match call.state {
+                CallState::Incoming => counts.0 += 1,
+                CallState::Established => counts.1 += 1,
+                CallState::Terminated => counts.2 += 1,
+            }
+        }
+        counts
+    });
+    let mut body = sim.stats.to_json();
+    body["held"] = (incoming + established + terminated).into();
+    body["incoming"] = incoming.into();
+    body["established"] = established.into();
+    body["terminated"] = terminated.into();
+    GraphJson(body).into_response()
 }
 
 async fn answer_call(State(sim): State<Arc<Sim>>, id: CallId) -> Response {

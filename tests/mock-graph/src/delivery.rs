@@ -1,19 +1,20 @@
 //! Delivering notifications as Graph does. A call's notifications go out in the order they were
 //! queued, on one task per call while it has any to send. A delivery keeps one message id
-//! (`X-Microsoft-Skype-Message-ID`) through all its attempts; every attempt carries a freshly signed
-//! JWT, and refused connections, timeouts and 5xx are retried a bounded number of times with
-//! exponential backoff. Redirects are followed only to targets the simulator may post to at all
-//! (`https`, or `http` on loopback when allowed), at most [`MAX_REDIRECTS`] in a row; a refused one
-//! fails the delivery. A call's first notification may go in the legacy format first, and again in
-//! the Graph protocol when the bot answers `204 No Content`. Faults, when configured, duplicate,
-//! hold back or delay deliveries. Every attempt is recorded; nothing here blocks the API.
+//! (`X-Microsoft-Skype-Message-ID`) through all its attempts; every attempt carries the tenant's
+//! current token (`tokens`: reused until shortly before it expires, as Graph does), and refused
+//! connections, timeouts and 5xx are retried a bounded number of times with exponential backoff;
+//! at most [`MAX_ATTEMPTS_IN_FLIGHT`] attempts are under way at once. Redirects are followed only
+//! to targets the simulator may post to at all (`https`, or `http` on loopback when allowed), at
+//! most [`MAX_REDIRECTS`] in a row; a refused one fails the delivery. A call's first notification
+//! may go in the legacy format first, and again in the Graph protocol when the bot answers `204 No
+//! Content`. Faults, when configured, duplicate, hold back or delay deliveries. Every attempt is
+//! recorded; nothing here blocks the API.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use msgraph_calls::runtime::mock::SigningKey;
 use msgraph_calls::runtime::server::is_http_loopback;
 use msgraph_calls::types::{
     Call, ChangeType, CommsNotification, CommsNotificationResourceData, CommsNotifications,
@@ -25,6 +26,12 @@ use crate::state::{Call as SimCall, DeliveryRecord, Protocol};
 
 /// The `User-Agent` of Graph's deliveries.
 const USER_AGENT: &str = "Microsoft-Skype/3.0,(Calling/1.0)";
+
+/// How many delivery attempts are in flight at once, across all calls. Graph spreads its deliveries
+/// over many machines; one simulator process bounds them so that a burst of calls reuses a few
+/// hundred kept-alive connections instead of opening one per call (beyond a bot's accept backlog,
+/// a connection waits a second for its SYN to be sent again).
+pub(crate) const MAX_ATTEMPTS_IN_FLIGHT: usize = 256;
 
 /// How many redirects in a row one attempt follows.
 pub(crate) const MAX_REDIRECTS: usize = 3;
@@ -357,9 +364,9 @@ async fn deliver(sim: &Sim, job: &Job) -> Option<u16> {
     let config = &sim.config;
     let mut backoff = config.retry_backoff;
     for attempt in 1..=config.delivery_attempts.max(1) {
-        let claims =
-            SigningKey::graph_claims(&config.app_id, &job.tenant_id, Duration::from_secs(600));
-        let outcome = match sim.key.sign(&claims) {
+        // Never closed, so it always grants a permit; the wait is what bounds the attempts.
+        let permit = sim.attempts_in_flight.acquire().await;
+        let outcome = match sim.token(&job.tenant_id) {
             Ok(token) => match sim
                 .http
                 .post(&job.url)
@@ -402,6 +409,7 @@ async fn deliver(sim: &Sim, job: &Job) -> Option<u16> {
             ),
             Outcome::Failed { error, refused } => (None, Some(error), refused, None),
         };
+        drop(permit);
         let retry = match status {
             Some(status) => status >= 500,
             None => refused.is_none(),

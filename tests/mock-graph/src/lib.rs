@@ -17,7 +17,9 @@ mod control;
 mod delivery;
 mod service;
 mod state;
+mod stats;
 mod throttle;
+mod tokens;
 mod triggers;
 
 use std::net::SocketAddr;
@@ -31,6 +33,7 @@ use tokio_util::task::TaskTracker;
 
 pub use state::{CallState, DeliveryRecord, Protocol};
 pub use throttle::{RetryAfterForm, Throttle};
+pub use tokens::RENEWAL_MARGIN;
 
 /// The bot's application id when none is given: the target application of the documented incoming
 /// call.
@@ -76,6 +79,10 @@ pub struct Config {
     /// The bearer token reject requires, as Graph requires a valid access token; with `None`, any
     /// non-empty bearer token is accepted.
     pub access_token: Option<String>,
+    /// How long a notification token is valid (1 hour, as Entra ID's app tokens by default). A
+    /// tenant's token is reused by every delivery until [`RENEWAL_MARGIN`] before it expires; with a
+    /// lifetime no longer than that margin, every attempt gets a new one.
+    pub token_lifetime: Duration,
 }
 
 impl Default for Config {
@@ -94,6 +101,7 @@ impl Default for Config {
             shutdown_grace: Duration::from_secs(10),
             retention: Duration::from_secs(300),
             access_token: None,
+            token_lifetime: Duration::from_secs(60 * 60),
         }
     }
 }
@@ -155,12 +163,18 @@ impl Faults {
 pub(crate) struct Sim {
     pub(crate) config: Config,
     pub(crate) key: SigningKey,
+    /// The tokens deliveries carry, one per tenant while it lasts.
+    pub(crate) tokens: tokens::Tokens,
     pub(crate) calls: state::Calls,
+    /// Calls placed and rejected since the start, for load runs.
+    pub(crate) stats: stats::Stats,
     pub(crate) http: reqwest::Client,
     /// The `subscriptionId` of legacy notifications: the bot's calling registration.
     pub(crate) subscription_id: String,
     /// How many deliveries were queued, for the faults.
     pub(crate) queued: AtomicU64,
+    /// Bounds the delivery attempts under way (`delivery::MAX_ATTEMPTS_IN_FLIGHT`).
+    pub(crate) attempts_in_flight: tokio::sync::Semaphore,
     /// The tasks that send deliveries, or hold them back.
     pub(crate) tasks: TaskTracker,
     /// Cancelled when the simulator shuts down.
@@ -170,6 +184,16 @@ pub(crate) struct Sim {
 }
 
 impl Sim {
+    /// The token for a delivery to the bot in `tenant_id`.
+    pub(crate) fn token(&self, tenant_id: &str) -> Result<String, String> {
+        self.tokens.get(
+            &self.key,
+            &self.config.app_id,
+            tenant_id,
+            self.config.token_lifetime,
+        )
+    }
+
     /// Frees the terminated call `id` once the retention period has passed and nothing is left to
     /// send for it. The wait does not keep a stopped simulator alive.
     pub(crate) fn free_later(self: &Arc<Self>, id: String) {
@@ -270,10 +294,13 @@ impl MockGraph {
             sim: Arc::new(Sim {
                 config,
                 key,
+                tokens: tokens::Tokens::default(),
                 calls: state::Calls::default(),
+                stats: stats::Stats::default(),
                 http,
                 subscription_id: uuid::Uuid::new_v4().to_string(),
                 queued: AtomicU64::new(0),
+                attempts_in_flight: tokio::sync::Semaphore::new(delivery::MAX_ATTEMPTS_IN_FLIGHT),
                 tasks: TaskTracker::new(),
                 stopping: CancellationToken::new(),
                 throttling,

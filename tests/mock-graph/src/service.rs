@@ -75,6 +75,9 @@ impl CommunicationsActions for Service {
             Some(call) if call.state == CallState::Incoming && call.rang_at.elapsed() <= ring_timeout => {
                 call.state = CallState::Terminated;
                 call.reject_reason = Some(reason.clone());
+                let now = std::time::Instant::now();
+                call.rejected_at = Some(now);
+                sim.stats.rejected(now.duration_since(call.rang_at));
                 if let Some(callback) = &body.callback_uri {
                     call.callback = callback.clone();
                 }

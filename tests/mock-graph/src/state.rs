@@ -102,6 +102,8 @@ pub(crate) struct Call {
     /// Whether a notification was queued for this call yet.
     pub(crate) notified: bool,
     pub(crate) rang_at: Instant,
+    /// When the bot rejected the call, if it did.
+    pub(crate) rejected_at: Option<Instant>,
     pub(crate) deliveries: Vec<DeliveryRecord>,
     pub(crate) queue: Queue,
 }

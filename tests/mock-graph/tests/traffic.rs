@@ -1,8 +1,8 @@
 //! What the simulator sends a bot, as a stand-in webhook on 127.0.0.1 receives it: the headers of
 //! real deliveries, one message id per delivery through its retries, redirects followed only to
 //! allowed targets, and the roster updates, operation results and raw notifications the control API
-//! triggers, and the legacy first notification; and terminated calls freed after their retention
-//! period.
+//! triggers, and the legacy first notification; a tenant's token reused until shortly before it
+//! expires; terminated calls freed after their retention period; and the counts of `/_sim/stats`.
 
 mod support;
 
@@ -553,4 +553,105 @@ async fn the_first_notification_comes_in_the_legacy_format_and_again_after_a_204
     assert_eq!(records[0]["protocol"], "legacy");
     assert_eq!(records[0]["status"], 202);
     assert_eq!(records[1]["protocol"], "graph");
+}
+
+/// The claims of a delivery's token, verified against the simulator's published key.
+fn verified_claims(graph: &RunningMockGraph, request: &support::Received) -> Value {
+    let token = request
+        .header("authorization")
+        .strip_prefix("Bearer ")
+        .expect("a bearer token");
+    let keys: jsonwebtoken::jwk::JwkSet =
+        serde_json::from_value(graph.graph.jwks()).expect("a JWKS document");
+    let key = jsonwebtoken::DecodingKey::from_jwk(&keys.keys[0]).expect("an RSA key");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[APP_ID]);
+    jsonwebtoken::decode::<Value>(token, &key, &validation)
+        .expect("a token the bot accepts")
+        .claims
+}
+
+#[tokio::test]
+async fn deliveries_reuse_their_tenants_token_until_shortly_before_it_expires() {
+    // (token lifetime, whether a second delivery to the same tenant reuses the first's token)
+    let cases = [
+        (Config::default().token_lifetime, true),
+        (mock_graph::RENEWAL_MARGIN + Duration::from_secs(1), true),
+        (mock_graph::RENEWAL_MARGIN, false),
+    ];
+    for (lifetime, reused) in cases {
+        let graph = start(Config {
+            token_lifetime: lifetime,
+            ..Config::default()
+        })
+        .await;
+        let webhook = StandIn::start(Vec::new()).await;
+        for tenant in ["tenant-a", "tenant-a", "tenant-b"] {
+            place(
+                &graph,
+                json!({ "callbackUri": webhook.url, "tenantId": tenant }),
+            )
+            .await;
+        }
+        let received = webhook.wait_for(3).await;
+        let mut tokens: Vec<(String, String)> = Vec::new();
+        for request in &received {
+            let claims = verified_claims(&graph, request);
+            assert_eq!(
+                claims["exp"].as_u64().expect("exp") - claims["iat"].as_u64().expect("iat"),
+                lifetime.as_secs(),
+                "{lifetime:?}: the token lasts its lifetime"
+            );
+            assert!(claims["uti"].is_string(), "each token has its own id");
+            let tenant = claims["tid"].as_str().expect("tid").to_owned();
+            tokens.push((tenant, request.header("authorization").to_owned()));
+        }
+        tokens.sort();
+        let tenants: Vec<&str> = tokens.iter().map(|(tenant, _)| tenant.as_str()).collect();
+        assert_eq!(
+            tenants,
+            ["tenant-a", "tenant-a", "tenant-b"],
+            "{lifetime:?}"
+        );
+        assert_eq!(tokens[0].1 == tokens[1].1, reused, "{lifetime:?}");
+        assert_ne!(tokens[1].1, tokens[2].1, "a token per tenant");
+    }
+}
+
+#[tokio::test]
+async fn stats_count_calls_by_state_and_each_reject_since_the_start() {
+    let graph = graph().await;
+    let webhook = StandIn::start(Vec::new()).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(place(&graph, json!({ "callbackUri": webhook.url })).await);
+    }
+    reject(&graph, &ids[0]).await;
+    reject(&graph, &ids[1]).await;
+    let stats = answer(client().get(format!("{}/_sim/stats", graph.base_url))).await;
+    assert_eq!(stats.status, 200, "{:#}", stats.json);
+    for (field, count) in [
+        ("placed", 3),
+        ("rejected", 2),
+        ("held", 3),
+        ("incoming", 1),
+        ("established", 0),
+        ("terminated", 2),
+    ] {
+        assert_eq!(stats.json[field], count, "{field}: {:#}", stats.json);
+    }
+    let after = &stats.json["rejectedAfterMs"];
+    let (p50, max) = (after["p50"].as_f64(), after["max"].as_f64());
+    assert!(
+        p50.is_some_and(|p50| p50 >= 1.0) && max.is_some_and(|max| max > 0.0),
+        "{after:#}"
+    );
+    let call = answer(client().get(format!("{}/_sim/calls/{}", graph.base_url, ids[0]))).await;
+    assert!(call.json["rejectedAfterMs"].is_f64(), "{:#}", call.json);
+    let ringing = answer(client().get(format!("{}/_sim/calls/{}", graph.base_url, ids[2]))).await;
+    assert!(
+        ringing.json["rejectedAfterMs"].is_null(),
+        "{:#}",
+        ringing.json
+    );
 }
